@@ -1,0 +1,40 @@
+// What the engine's reader (a worker thread) tells the main thread, and what the main thread's consumers
+// (metrics, alerts, live view, summary) read. Everything here is plain data that survives postMessage.
+import type { Category } from '../codes/category.js';
+
+/** A counted series: one `code` label value (`"4004"`, `"http_502"`, `"other"`) with its category. */
+export interface SeriesInfo {
+  readonly slot: number;
+  readonly code: string;
+  readonly category: Category;
+}
+
+/**
+ * Responses counted in one second of event time (arrival time for lines without one), as a delta since the
+ * previous flush: the same second can arrive in several deltas, and seconds can arrive out of order.
+ * `codes` holds [slot, count, slot, count, ...] for the series of the spike families only.
+ */
+export interface BucketDelta {
+  readonly sec: number;
+  readonly total: number;
+  readonly server: number;
+  readonly platform: number;
+  readonly codes: readonly number[];
+}
+
+/** One flush of the reader: cumulative counters plus the bucket deltas since the previous flush. */
+export interface Snapshot {
+  /** Lines per outcome, indexed like OUTCOMES; cumulative. */
+  readonly outcomes: readonly number[];
+  readonly blank: number;
+  readonly bytes: number;
+  /** Series created since the previous flush. */
+  readonly added: readonly SeriesInfo[];
+  /** Cumulative count per slot (index = slot), for every slot created so far. */
+  readonly counts: Float64Array;
+  readonly buckets: readonly BucketDelta[];
+  /** Arrival time (epoch ms) of the last line read, 0 before the first. */
+  readonly lastLineMs: number;
+  /** Arrival minus event time (seconds) of the last line that had an event time; NaN before the first. */
+  readonly eventLagSec: number;
+}

@@ -1,0 +1,110 @@
+// Line framing with a byte limit. Lines are handed out as views into the read buffer; only a line that
+// spans two reads is copied (into a carry buffer of at most maxLineBytes). A line longer than the limit is
+// handed out in pieces and never buffered whole (split2's maxLength counts characters of the unfinished
+// tail instead, so it cannot give this guarantee).
+
+export interface LineSink {
+  /** One line b[start, end) without its '\n'; `skip` is 3 when it starts with the input's UTF-8 BOM. */
+  line(b: Buffer, start: number, end: number, newline: boolean, skip: number): void;
+  /** A piece of an oversized line, in order; the first piece is at least maxLineBytes long in total. */
+  oversizedPiece(b: Buffer, start: number, end: number): void;
+  oversizedEnd(newline: boolean): void;
+}
+
+const LF = 0x0a;
+
+export class LineFramer {
+  private readonly carry: Buffer;
+  private carryLen = 0;
+  /** Inside an oversized line: pieces go out as they come until its newline. */
+  private skipping = false;
+  private atStart = true;
+
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly sink: LineSink,
+  ) {
+    this.carry = Buffer.allocUnsafe(maxLineBytes);
+  }
+
+  push(chunk: Buffer): void {
+    let pos = 0;
+    const len = chunk.length;
+    if (this.skipping || this.carryLen > 0) {
+      const nl = chunk.indexOf(LF, 0);
+      const stop = nl < 0 ? len : nl;
+      if (this.skipping) {
+        if (stop > 0) this.piece(chunk, 0, stop);
+      } else if (this.carryLen + stop > this.maxLineBytes) {
+        this.piece(this.carry, 0, this.carryLen);
+        this.carryLen = 0;
+        if (stop > 0) this.piece(chunk, 0, stop);
+        this.skipping = true;
+      } else {
+        chunk.copy(this.carry, this.carryLen, 0, stop);
+        this.carryLen += stop;
+        if (nl >= 0) {
+          const n = this.carryLen;
+          this.carryLen = 0;
+          this.emit(this.carry, 0, n, true);
+        }
+      }
+      if (nl < 0) return;
+      if (this.skipping) {
+        this.skipping = false;
+        this.sink.oversizedEnd(true);
+      }
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(LF, pos);
+      if (nl < 0) break;
+      if (nl - pos > this.maxLineBytes) {
+        this.piece(chunk, pos, nl);
+        this.sink.oversizedEnd(true);
+      } else this.emit(chunk, pos, nl, true);
+      pos = nl + 1;
+    }
+    if (pos < len) {
+      if (len - pos > this.maxLineBytes) {
+        this.piece(chunk, pos, len);
+        this.skipping = true;
+      } else {
+        chunk.copy(this.carry, 0, pos, len);
+        this.carryLen = len - pos;
+      }
+    }
+  }
+
+  /** The input ended: a last line without a newline is still a line. */
+  end(): void {
+    if (this.skipping) {
+      this.skipping = false;
+      this.sink.oversizedEnd(false);
+    } else if (this.carryLen > 0) {
+      const n = this.carryLen;
+      this.carryLen = 0;
+      this.emit(this.carry, 0, n, false);
+    }
+    this.atStart = true;
+  }
+
+  /** Bytes of an unfinished last line held back until its newline arrives. */
+  get pending(): number {
+    return this.carryLen;
+  }
+
+  private piece(b: Buffer, start: number, end: number): void {
+    this.atStart = false;
+    this.sink.oversizedPiece(b, start, end);
+  }
+
+  private emit(b: Buffer, start: number, end: number, newline: boolean): void {
+    let skip = 0;
+    if (this.atStart) {
+      this.atStart = false;
+      if (end - start >= 3 && b[start] === 0xef && b[start + 1] === 0xbb && b[start + 2] === 0xbf) skip = 3;
+    }
+    this.sink.line(b, start, end, newline, skip);
+  }
+}

@@ -1,0 +1,30 @@
+// Metric names of SPEC "Prometheus metrics", defined once. The server, the dashboards' tests and the rules'
+// tests all read them from here. `prefix` replaces the leading `errcode_` (--metrics-prefix).
+
+export const DEFAULT_PREFIX = 'errcode_';
+
+export const METRIC_SUFFIXES = {
+  responses: 'responses_total',
+  codeInfo: 'code_info',
+  inputLines: 'input_lines_total',
+  inputBytes: 'input_bytes_total',
+  windowRatio: 'window_ratio',
+  alertActive: 'alert_active',
+  alertsTotal: 'alerts_total',
+  lastLineTimestamp: 'last_line_timestamp_seconds',
+  eventLag: 'event_lag_seconds',
+  notificationsSent: 'notifications_sent_total',
+  notificationsErrors: 'notifications_errors_total',
+  notificationsDropped: 'notifications_dropped_total',
+  notificationsQueueLength: 'notifications_queue_length',
+} as const;
+
+export type MetricKey = keyof typeof METRIC_SUFFIXES;
+
+export function metricNames(prefix: string = DEFAULT_PREFIX): Record<MetricKey, string> {
+  const out = {} as Record<MetricKey, string>;
+  for (const [key, suffix] of Object.entries(METRIC_SUFFIXES)) out[key as MetricKey] = prefix + suffix;
+  return out;
+}
+
+export const METRICS = metricNames();
