@@ -1,0 +1,191 @@
+// One typed Config built from the parsed flags. Every mistake becomes a UsageError with a one-line reason;
+// cli.ts prints it and exits 2.
+import { accessSync, constants, statSync } from 'node:fs';
+import { fieldPaths, type FieldPaths } from './extract/paths.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type OutputMode = 'enriched' | 'none' | 'live';
+
+export interface Listen {
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export interface Config {
+  readonly inputs: readonly string[];
+  readonly follow: boolean;
+  readonly fromStart: boolean;
+  readonly stateFile: string | undefined;
+  readonly engine: 'fast' | 'reference';
+  readonly maxLineBytes: number;
+  readonly paths: FieldPaths;
+  readonly codes: readonly string[];
+  readonly codesUrl: string | undefined;
+  readonly codesRefreshMs: number;
+  /** null: no metrics endpoint. */
+  readonly listen: Listen | null;
+  readonly metricsPrefix: string;
+  readonly maxUnlistedCodes: number;
+  readonly webConfig: string | undefined;
+  readonly keepServing: boolean;
+  readonly alertWindowSec: number;
+  readonly alertMinCount: number;
+  readonly alertRatio: number;
+  readonly alertFactor: number;
+  readonly alerts: string | undefined;
+  readonly alertmanagerUrls: readonly string[];
+  readonly alertmanagerResendMs: number;
+  readonly alertmanagerQueue: number;
+  readonly output: OutputMode;
+  readonly lang: 'zh' | 'en';
+  readonly deadLetter: string | undefined;
+  readonly summaryJson: string | undefined;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+
+/** A duration as Prometheus writes it: `500ms`, `30s`, `5m`, `1h30m`. */
+export function parseDuration(flag: string, text: string): number {
+  const re = /(\d+)(ms|s|m|h|d|w|y)/y;
+  let ms = 0;
+  let at = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    at = re.lastIndex;
+  }
+  if (text === '' || at !== text.length || ms <= 0) {
+    throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a duration like 500ms, 30s, 5m or 1h`);
+  }
+  return ms;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1 << 20, gib: 1 << 30, kb: 1000, mb: 1e6, gb: 1e9 };
+
+/** A size in bytes: `65536`, `64KiB`, `1MiB`. */
+export function parseSize(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  const n = m && unit ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!(n >= 1) || n > 1 << 30) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a size like 65536, 64KiB or 1MiB (at most 1GiB)`);
+  return n;
+}
+
+/** `[HOST]:PORT`, `none` to turn the endpoint off. */
+export function parseListen(text: string): Listen | null {
+  if (text === 'none') return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen ${JSON.stringify(text)}: expected [HOST]:PORT such as :9477, 127.0.0.1:9477 or [::1]:9477, or none`);
+  const host = m[1] ?? m[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+function positiveInt(flag: string, v: unknown, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected an integer of at least ${min}`);
+  return n;
+}
+
+function ratio(flag: string, v: unknown, max: number): number {
+  const n = Number(v);
+  if (!(n > 0 && n <= max)) throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected a number above 0 and at most ${max}`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, v: unknown, choices: readonly T[]): T {
+  if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
+  throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected one of ${choices.join(', ')}`);
+}
+
+function fieldPath(flag: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '' || v.split('.').some((k) => k === '')) {
+    throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected a dotted path such as response.code`);
+  }
+  return v;
+}
+
+function url(flag: string, v: string): string {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new UsageError(`--${flag} ${JSON.stringify(v)}: not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected an http or https URL`);
+  return v.replace(/\/+$/, '');
+}
+
+function readable(flag: string, path: string): void {
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`${flag}${path}: is a directory`);
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${flag}${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not readable'}`);
+  }
+}
+
+const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const optString = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+
+/** The flags as yargs parsed them (kebab-case keys). */
+export type Flags = Record<string, unknown>;
+
+export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
+  const files = list(flags['files']);
+  const inputs = files.length === 0 ? ['-'] : files;
+  const follow = Boolean(flags['follow']);
+  if (follow && inputs.includes('-')) throw new UsageError('--follow needs one or more files; standard input is followed anyway');
+  if (!follow) for (const f of inputs) if (f !== '-') readable('', f);
+  for (const f of list(flags['codes'])) readable('--codes ', f);
+  const webConfig = optString(flags['web-config']);
+  if (webConfig !== undefined) readable('--web-config ', webConfig);
+
+  const output = flags['output'] === undefined ? (stdoutIsTty ? 'live' : 'enriched') : oneOf('output', flags['output'], ['enriched', 'none', 'live'] as const);
+  const alerts = optString(flags['alerts']);
+  if (alerts === '-' && output === 'enriched') {
+    throw new UsageError('--alerts - would interleave alert events with the enriched lines on stdout; use a file or --output none');
+  }
+  const live = follow || inputs.includes('-');
+  const listenFlag = optString(flags['listen']);
+  const keepServing = Boolean(flags['keep-serving']);
+  const listen = listenFlag !== undefined ? parseListen(listenFlag) : live || keepServing ? parseListen(':9477') : null;
+  if (keepServing && listen === null) throw new UsageError('--keep-serving needs the metrics endpoint; --listen none turns it off');
+
+  const prefix = String(flags['metrics-prefix'] ?? 'errcode_');
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new UsageError(`--metrics-prefix ${JSON.stringify(prefix)}: not a valid Prometheus metric name prefix`);
+
+  return {
+    inputs,
+    follow,
+    fromStart: Boolean(flags['from-start']),
+    stateFile: optString(flags['state-file']),
+    engine: oneOf('engine', flags['engine'] ?? 'fast', ['fast', 'reference'] as const),
+    maxLineBytes: parseSize('max-line-bytes', String(flags['max-line-bytes'] ?? '1MiB')),
+    paths: fieldPaths(fieldPath('code-field', flags['code-field']), fieldPath('status-field', flags['status-field']), fieldPath('time-field', flags['time-field'])),
+    codes: list(flags['codes']),
+    codesUrl: flags['codes-url'] === undefined ? undefined : url('codes-url', String(flags['codes-url'])),
+    codesRefreshMs: parseDuration('codes-refresh', String(flags['codes-refresh'] ?? '1h')),
+    listen,
+    metricsPrefix: prefix,
+    maxUnlistedCodes: positiveInt('max-unlisted-codes', flags['max-unlisted-codes'] ?? 100, 0),
+    webConfig,
+    keepServing,
+    alertWindowSec: parseDuration('alert-window', String(flags['alert-window'] ?? '60s')) / 1000,
+    alertMinCount: positiveInt('alert-min-count', flags['alert-min-count'] ?? 20),
+    alertRatio: ratio('alert-ratio', flags['alert-ratio'] ?? 0.05, 1),
+    alertFactor: ratio('alert-factor', flags['alert-factor'] ?? 3, 1e6),
+    alerts,
+    alertmanagerUrls: list(flags['alertmanager-url']).map((u) => url('alertmanager-url', u)),
+    alertmanagerResendMs: parseDuration('alertmanager-resend', String(flags['alertmanager-resend'] ?? '60s')),
+    alertmanagerQueue: positiveInt('alertmanager-queue', flags['alertmanager-queue'] ?? 10000),
+    output,
+    lang: oneOf('lang', flags['lang'] ?? 'zh', ['zh', 'en'] as const),
+    deadLetter: optString(flags['dead-letter']),
+    summaryJson: optString(flags['summary-json']),
+  };
+}

@@ -1,0 +1,37 @@
+// Messages between the main thread and the reader thread, and the reader's configuration.
+import type { Snapshot } from '../aggregate/types.js';
+import type { CodeEntry } from '../codes/builtin.js';
+import type { FieldPaths } from '../extract/paths.js';
+
+export interface ReaderConfig {
+  /** Files to read in order; '-' is standard input. */
+  readonly inputs: readonly string[];
+  readonly engine: 'fast' | 'reference';
+  readonly maxLineBytes: number;
+  readonly paths: FieldPaths;
+  readonly maxUnlisted: number;
+  /** Whether the reader writes enriched lines to standard output. */
+  readonly enriched: boolean;
+  readonly deadLetter: string | undefined;
+  readonly follow: boolean;
+  readonly fromStart: boolean;
+  readonly stateFile: string | undefined;
+}
+
+export interface ReaderData {
+  readonly config: ReaderConfig;
+  readonly table: readonly CodeEntry[];
+  /** Int32Array over it: [STOP] is set by the main thread to ask the reader to finish. */
+  readonly control: SharedArrayBuffer;
+}
+
+export const STOP = 0;
+
+export type EndReason = 'eof' | 'stopped' | 'stdout-closed';
+
+export type ReaderMessage =
+  | { readonly type: 'flush'; readonly snapshot: Snapshot }
+  | { readonly type: 'done'; readonly snapshot: Snapshot; readonly reason: EndReason }
+  | { readonly type: 'error'; readonly message: string; readonly usage: boolean };
+
+export type ControlMessage = { readonly type: 'table'; readonly entries: readonly CodeEntry[] };

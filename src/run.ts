@@ -1,0 +1,111 @@
+// Wires one run: code table -> engine (reader thread) -> metrics endpoint, spike alerts, outputs; and the
+// run's life cycle: EOF, signals, a closed stdout, reloads.
+import { writeFileSync } from 'node:fs';
+import { CodeTableError } from './codes/load.js';
+import { loadTable } from './codes/sources.js';
+import type { CodeTable } from './codes/table.js';
+import { UsageError, type Config } from './config.js';
+import { Engine } from './engine/engine.js';
+import type { EndReason } from './engine/protocol.js';
+import { createRegistry } from './metrics/registry.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
+import { loadWebConfig } from './metrics/webconfig.js';
+import { formatSummary, summarize } from './output/summary.js';
+
+const log = (line: string): void => {
+  process.stderr.write(`errcode-stream: ${line}\n`);
+};
+
+async function tableOrUsageError(config: Config): Promise<CodeTable> {
+  try {
+    return await loadTable(config);
+  } catch (err) {
+    if (err instanceof CodeTableError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export async function run(config: Config): Promise<void> {
+  const started = Date.now();
+  let table = await tableOrUsageError(config);
+  const webConfig = config.webConfig ? await loadWebConfig(config.webConfig) : undefined;
+  const engine = new Engine(
+    {
+      inputs: config.inputs,
+      engine: config.engine,
+      maxLineBytes: config.maxLineBytes,
+      paths: config.paths,
+      maxUnlisted: config.maxUnlistedCodes,
+      enriched: config.output === 'enriched',
+      deadLetter: config.deadLetter,
+      follow: config.follow,
+      fromStart: config.fromStart,
+      stateFile: config.stateFile,
+    },
+    table,
+  );
+
+  const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table });
+  let server: MetricsServer | undefined;
+  if (config.listen) {
+    server = await startMetricsServer({
+      host: config.listen.host,
+      port: config.listen.port,
+      webConfig,
+      render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      healthy: () => engine.finished === undefined || config.keepServing,
+    });
+    log(`listening on ${server.url}`);
+  }
+
+  const reload = async (): Promise<void> => {
+    try {
+      table = await loadTable(config);
+      engine.setTable(table);
+      log(`code table reloaded: ${table.entries.length} codes`);
+    } catch (err) {
+      log(`code table reload failed, keeping the previous table: ${(err as Error).message}`);
+    }
+  };
+  const refresh = config.codesUrl ? setInterval(() => void reload(), config.codesRefreshMs) : undefined;
+  refresh?.unref();
+
+  let finishing = false;
+  const finish = async (reason: EndReason | 'signal'): Promise<void> => {
+    if (finishing) return;
+    finishing = true;
+    clearInterval(refresh);
+    await engine.stop();
+    const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, {});
+    if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
+    // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
+    if (reason !== 'stdout-closed') process.stderr.write(formatSummary(summary, config.lang));
+    await server?.close();
+    await engine.terminate();
+    process.exit(0);
+  };
+
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    if (++interrupts > 1) process.exit(130);
+    void finish('signal');
+  });
+  process.on('SIGTERM', () => void finish('signal'));
+  process.on('SIGHUP', () => void reload());
+  process.stdout.on('error', () => void finish('stdout-closed'));
+
+  engine.on('error', (message, usage) => {
+    log(message);
+    process.exit(usage ? 2 : 1);
+  });
+  engine.on('end', (reason) => {
+    if (config.keepServing && reason === 'eof') {
+      const s = summarize(engine.counts, table, (Date.now() - started) / 1000, {});
+      process.stderr.write(formatSummary(s, config.lang));
+      log('input ended; --keep-serving keeps the metrics endpoint up until a signal');
+      return;
+    }
+    void finish(reason);
+  });
+  engine.start();
+}
