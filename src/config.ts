@@ -147,8 +147,8 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
 
   const output = flags['output'] === undefined ? (stdoutIsTty ? 'live' : 'enriched') : oneOf('output', flags['output'], ['enriched', 'none', 'live'] as const);
   const alerts = optString(flags['alerts']);
-  if (alerts === '-' && output === 'enriched') {
-    throw new UsageError('--alerts - would interleave alert events with the enriched lines on stdout; use a file or --output none');
+  if (alerts === '-' && output !== 'none') {
+    throw new UsageError(`--alerts - would mix alert events into the ${output} output on stdout; use a file or --output none`);
   }
   const live = follow || inputs.includes('-');
   const listenFlag = optString(flags['listen']);

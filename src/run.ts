@@ -1,6 +1,9 @@
 // Wires one run: code table -> engine (reader thread) -> metrics endpoint, spike alerts, outputs; and the
 // run's life cycle: EOF, signals, a closed stdout, reloads.
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { SpikeDetector } from './alerts/detector.js';
+import { NdjsonAlertSink, type AlertEvent } from './alerts/events.js';
+import { FAMILIES, type Family } from './codes/category.js';
 import { CodeTableError } from './codes/load.js';
 import { loadTable } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
@@ -10,6 +13,7 @@ import type { EndReason } from './engine/protocol.js';
 import { createRegistry } from './metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { loadWebConfig } from './metrics/webconfig.js';
+import { errcodeDescriptions } from './output/describe.js';
 import { formatSummary, summarize } from './output/summary.js';
 
 const log = (line: string): void => {
@@ -45,7 +49,41 @@ export async function run(config: Config): Promise<void> {
     table,
   );
 
-  const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table });
+  const detector = new SpikeDetector(
+    { windowSec: config.alertWindowSec, minCount: config.alertMinCount, ratio: config.alertRatio, factor: config.alertFactor },
+    (slot) => {
+      const s = engine.counts.series[slot]!;
+      return { code: s.code, category: s.category, description: errcodeDescriptions(s, table).description };
+    },
+  );
+  // Alert events go to stderr, except under the live view, which shows them on its screen instead.
+  const alertSink =
+    config.alerts === '-'
+      ? new NdjsonAlertSink(process.stdout)
+      : config.alerts
+        ? new NdjsonAlertSink(createWriteStream(config.alerts, { flags: 'a' }))
+        : config.output === 'live'
+          ? undefined
+          : new NdjsonAlertSink(process.stderr);
+  /** The firing event of each family's current incident. */
+  const active = new Map<Family, AlertEvent>();
+  const onAlerts = (events: readonly AlertEvent[]): void => {
+    for (const e of events) {
+      if (e.status === 'firing') active.set(e.family, e);
+      else active.delete(e.family);
+      alertSink?.write(e);
+    }
+  };
+  engine.on('flush', (snapshot) => onAlerts(detector.add(snapshot.buckets)));
+  // An idle live stream still moves on: event time is estimated from the last line's lag behind the clock.
+  const ticker = setInterval(() => {
+    const lag = engine.counts.eventLagSec;
+    onAlerts(detector.tick(Math.floor((Date.now() - (Number.isNaN(lag) ? 0 : lag * 1000)) / 1000)));
+  }, 1000);
+  ticker.unref();
+  const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
+
+  const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector });
   let server: MetricsServer | undefined;
   if (config.listen) {
     server = await startMetricsServer({
@@ -75,8 +113,10 @@ export async function run(config: Config): Promise<void> {
     if (finishing) return;
     finishing = true;
     clearInterval(refresh);
+    clearInterval(ticker);
     await engine.stop();
-    const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, {});
+    await alertSink?.close();
+    const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
     if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
     // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
     if (reason !== 'stdout-closed') process.stderr.write(formatSummary(summary, config.lang));
@@ -100,7 +140,7 @@ export async function run(config: Config): Promise<void> {
   });
   engine.on('end', (reason) => {
     if (config.keepServing && reason === 'eof') {
-      const s = summarize(engine.counts, table, (Date.now() - started) / 1000, {});
+      const s = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
       process.stderr.write(formatSummary(s, config.lang));
       log('input ended; --keep-serving keeps the metrics endpoint up until a signal');
       return;
