@@ -1,0 +1,83 @@
+// The spike alert event of SPEC "Spike alerts", and the NDJSON sink that writes it. Field names and their
+// order are the public interface: alert consumers parse these lines.
+import type { Writable } from 'node:stream';
+import { stringify } from 'ndjson';
+import type { Family } from '../codes/category.js';
+
+export type AlertStatus = 'firing' | 'resolved';
+
+export interface TopCode {
+  readonly code: string;
+  readonly count: number;
+  readonly description: string;
+}
+
+export interface AlertEvent {
+  readonly type: 'alert';
+  readonly status: AlertStatus;
+  readonly family: Family;
+  /** ISO-8601, event time; a resolved event repeats its incident's startsAt. */
+  readonly startsAt: string;
+  /** ISO-8601, event time; only on resolved events. */
+  readonly endsAt?: string;
+  readonly window_seconds: number;
+  /** The family's responses in the window. */
+  readonly count: number;
+  /** All responses in the window. */
+  readonly total: number;
+  readonly ratio: number;
+  readonly baseline_ratio: number;
+  /** The family's most frequent codes in the window, most frequent first. */
+  readonly top_codes: readonly TopCode[];
+}
+
+export interface NdjsonAlertSinkOptions {
+  /**
+   * End the destination when the sink closes. Default: true, except for process.stdout and process.stderr,
+   * which the rest of the program still writes to.
+   */
+  readonly end?: boolean;
+}
+
+/** Writes alert events one JSON object per line (stderr by default, `--alerts FILE`, or stdout). */
+export class NdjsonAlertSink {
+  private readonly lines = stringify();
+  private readonly endsDestination: boolean;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly out: Writable, options: NdjsonAlertSinkOptions = {}) {
+    this.endsDestination = options.end ?? (out !== process.stdout && out !== process.stderr);
+    this.lines.pipe(out, { end: this.endsDestination });
+  }
+
+  write(event: AlertEvent): void {
+    if (this.closing) return;
+    this.lines.write(event);
+  }
+
+  /** Resolves once every event written so far has reached the destination (and it has finished, if ended). */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve, reject) => {
+      const out = this.out;
+      const settle = (err?: Error | null): void => {
+        out.off('error', settle);
+        if (err) reject(err);
+        else resolve();
+      };
+      out.once('error', settle);
+      if (this.endsDestination) {
+        out.once('finish', () => settle());
+        this.lines.end();
+      } else {
+        // The pipe has handed every line to `out` once `lines` ends; the empty write's callback then runs
+        // after they are flushed, without closing a stream the program still uses.
+        this.lines.once('end', () => {
+          if (out.writableEnded || out.destroyed) settle();
+          else out.write('', (err) => settle(err));
+        });
+        this.lines.end();
+      }
+    });
+    return this.closing;
+  }
+}
