@@ -37,6 +37,11 @@ export interface NdjsonAlertSinkOptions {
    * which the rest of the program still writes to.
    */
   readonly end?: boolean;
+  /**
+   * Called when the destination fails (a full disk, a closed pipe). Without it such an error is not
+   * handled here, as for any stream the program writes to.
+   */
+  readonly onError?: (err: Error) => void;
 }
 
 /** Writes alert events one JSON object per line (stderr by default, `--alerts FILE`, or stdout). */
@@ -48,10 +53,11 @@ export class NdjsonAlertSink {
   constructor(private readonly out: Writable, options: NdjsonAlertSinkOptions = {}) {
     this.endsDestination = options.end ?? (out !== process.stdout && out !== process.stderr);
     this.lines.pipe(out, { end: this.endsDestination });
+    if (options.onError) out.on('error', options.onError);
   }
 
   write(event: AlertEvent): void {
-    if (this.closing) return;
+    if (this.closing || this.out.errored) return;
     this.lines.write(event);
   }
 
@@ -59,6 +65,11 @@ export class NdjsonAlertSink {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve, reject) => {
       const out = this.out;
+      // A failed destination has been unpiped: nothing more would drain, so there is nothing to wait for.
+      if (out.errored) {
+        reject(out.errored);
+        return;
+      }
       const settle = (err?: Error | null): void => {
         out.off('error', settle);
         if (err) reject(err);
