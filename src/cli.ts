@@ -24,21 +24,13 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-const str = (describe: string, extra: object = {}) => ({ type: 'string' as const, describe, ...extra });
+const str = (describe: string) => ({ type: 'string' as const, describe });
 
-await yargs(hideBin(process.argv))
-  .scriptName('errcode-stream')
-  .version(version)
-  // Not strict(): yargs drops a lone '-' from positional lists, so files are read from argv._ instead.
-  .strictOptions()
-  .usage('$0 [files..] [options]\n\nClassify the business codes of an NDJSON API log, serve Prometheus metrics, alert on error spikes.\nFiles may be .gz; - or no file reads standard input.')
-  .wrap(Math.min(110, process.stdout.columns || 110))
-  .parserConfiguration({ 'camel-case-expansion': false })
-  .options({
+const OPTIONS = {
     follow: { alias: 'F', type: 'boolean', describe: 'keep reading the files as they grow, across rotation (like tail -F)' },
     'from-start': { type: 'boolean', describe: 'with --follow: read existing files from the beginning' },
     'state-file': str('with --follow: remember file offsets here and resume from them'),
-    engine: str('fast (byte scanner) or reference (split2 + JSON.parse)', { choices: ['fast', 'reference'] }),
+    engine: str('fast (byte scanner, default) or reference (split2 + JSON.parse)'),
     'max-line-bytes': str('skip longer lines as oversized, without buffering them (default 1MiB)'),
     'code-field': str('dotted path of the business code (default: code, then response.code, then body.code)'),
     'status-field': str('dotted path of the HTTP status (default: status, statusCode, http_status, httpStatus)'),
@@ -59,13 +51,34 @@ await yargs(hideBin(process.argv))
     'alertmanager-url': { type: 'string', array: true, describe: 'post alerts to this Alertmanager; repeatable' },
     'alertmanager-resend': str('re-send firing alerts this often (default 60s)'),
     'alertmanager-queue': str('alerts kept while Alertmanager is unreachable (default 10000)'),
-    output: str('enriched (default when stdout is not a terminal), none, or live (default on a terminal)', {
-      choices: ['enriched', 'none', 'live'],
-    }),
-    lang: str('description language of the live view and summary', { choices: ['zh', 'en'] }),
+    output: str('enriched (default when stdout is not a terminal), none, or live (default on a terminal)'),
+    lang: str('description language of the live view and summary: zh (default) or en'),
     'dead-letter': str('append every line that could not be counted as ok to this file'),
     'summary-json': str('write the end-of-run summary as JSON to this file'),
-  })
+} as const;
+
+/** yargs takes the `-` of `--alerts -` for a positional; `--alerts=-` keeps it the option's value. */
+function joinDashValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!.replace(/^--/, '');
+    if (args[i]!.startsWith('--') && args[i + 1] === '-' && OPTIONS[name as keyof typeof OPTIONS]?.type === 'string') {
+      out.push(`${args[i]}=-`);
+      i++;
+    } else out.push(args[i]!);
+  }
+  return out;
+}
+
+await yargs(joinDashValues(hideBin(process.argv)))
+  .scriptName('errcode-stream')
+  .version(version)
+  // Not strict(): yargs drops a lone '-' from positional lists, so files are read from argv._ instead.
+  .strictOptions()
+  .usage('$0 [files..] [options]\n\nClassify the business codes of an NDJSON API log, serve Prometheus metrics, alert on error spikes.\nFiles may be .gz; - or no file reads standard input.')
+  .wrap(Math.min(110, process.stdout.columns || 110))
+  .parserConfiguration({ 'camel-case-expansion': false })
+  .options(OPTIONS)
   .command(
     '$0',
     false,
@@ -81,11 +94,13 @@ await yargs(hideBin(process.argv))
   .command(
     'codes',
     'Print the effective code table (built-in plus --codes and --codes-url).',
-    (y) => y.option('format', { type: 'string', choices: CODE_FORMATS, default: 'table', describe: 'output format' }),
+    (y) => y.option('format', { type: 'string', default: 'table', describe: `output format: ${CODE_FORMATS.join(', ')}` }),
     async (argv) => {
       try {
+        const format = argv['format'] as CodeFormat;
+        if (!CODE_FORMATS.includes(format)) usageExit(`--format ${JSON.stringify(format)}: expected one of ${CODE_FORMATS.join(', ')}`);
         const table = await loadTable(buildConfig({ ...argv, files: [], listen: 'none' } as Flags, false));
-        process.stdout.write(formatCodes(table, argv['format'] as CodeFormat));
+        process.stdout.write(formatCodes(table, format));
       } catch (err) {
         fail(err);
       }

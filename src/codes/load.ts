@@ -127,8 +127,8 @@ export async function fetchCodes(url: string, timeoutMs = 10_000): Promise<CodeE
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new CodeTableError(`--codes-url ${url}: ${cause ?? (err as Error).message}`);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new CodeTableError(`--codes-url ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
   }
   if (!res.ok) throw new CodeTableError(`--codes-url ${url}: HTTP ${res.status}`);
   return parseCodes(await res.text(), `--codes-url ${url}`);

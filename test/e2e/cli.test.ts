@@ -1,0 +1,177 @@
+// The CLI's contract with its user: one-line reasons and exit 2 for mistakes, help and version, the codes
+// command, and a clean end on EOF, on signals and on a closed stdout.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../dist/tools/generate.js';
+import { CLI, codeCounts, runCli, type SummaryJson } from '../support/exec.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'errcode-cli-'));
+
+describe('bad flags and configuration: one line, exit 2', () => {
+  writeFileSync(join(dir, 'bad-codes.json'), '[{"code":"x1","description":"bad"}]');
+  it.each([
+    [['--bogus-flag'], 'errcode-stream: Unknown argument: bogus-flag; see errcode-stream --help'],
+    [['--output', 'xml'], 'errcode-stream: --output "xml": expected one of enriched, none, live'],
+    [['--engine', 'turbo'], 'errcode-stream: --engine "turbo": expected one of fast, reference'],
+    [['--max-line-bytes', '12XB'], 'errcode-stream: --max-line-bytes "12XB": expected a size like 65536, 64KiB or 1MiB (at most 1GiB)'],
+    [['--listen', '1.2.3.4'], 'errcode-stream: --listen "1.2.3.4": expected [HOST]:PORT such as :9477, 127.0.0.1:9477 or [::1]:9477, or none'],
+    [['--alert-window', '5'], 'errcode-stream: --alert-window "5": expected a duration like 500ms, 30s, 5m or 1h'],
+    [['--alert-ratio', '2'], 'errcode-stream: --alert-ratio "2": expected a number above 0 and at most 1'],
+    [['--alert-min-count', '0'], 'errcode-stream: --alert-min-count "0": expected an integer of at least 1'],
+    [['--max-unlisted-codes', '-1'], 'errcode-stream: --max-unlisted-codes "-1": expected an integer of at least 0'],
+    [['--code-field', 'a..b'], 'errcode-stream: --code-field "a..b": expected a dotted path such as response.code'],
+    [['--metrics-prefix', '1bad'], 'errcode-stream: --metrics-prefix "1bad": not a valid Prometheus metric name prefix'],
+    [['--codes-url', 'ftp://x'], 'errcode-stream: --codes-url "ftp://x": expected an http or https URL'],
+    [['--codes', '/nonexistent.json'], 'errcode-stream: --codes /nonexistent.json: no such file'],
+    [['--codes', join(dir, 'bad-codes.json')], `errcode-stream: --codes ${join(dir, 'bad-codes.json')}: item 0: code "x1" is not a non-negative integer of at most 12 digits`],
+    [['nofile.log'], 'errcode-stream: nofile.log: no such file'],
+    [['--follow'], 'errcode-stream: --follow needs one or more files; standard input is followed anyway'],
+    [['--alerts', '-', '--output', 'enriched'], 'errcode-stream: --alerts - would mix alert events into the enriched output on stdout; use a file or --output none'],
+    [['--keep-serving', '--listen', 'none'], 'errcode-stream: --keep-serving needs the metrics endpoint; --listen none turns it off'],
+    [['codes', '--format', 'yaml'], 'errcode-stream: --format "yaml": expected one of table, json, markdown'],
+  ])('%j', async (args, message) => {
+    const res = await runCli(args);
+    expect(res.stderr).toBe(`${message}\n`);
+    expect(res.code).toBe(2);
+    expect(res.stdout.length).toBe(0);
+  });
+
+  it('reports a metrics port already in use', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as AddressInfo).port;
+    const res = await runCli(['--listen', `127.0.0.1:${port}`], { stdin: '' });
+    blocker.close();
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*in use`));
+  });
+});
+
+describe('help, version and the code table', () => {
+  it('prints help with examples and the flags', async () => {
+    const res = await runCli(['--help']);
+    expect(res.code).toBe(0);
+    const help = res.stdout.toString();
+    expect(help).toContain('tail -F /var/log/gateway/api.log | errcode-stream');
+    for (const flag of ['--follow', '--listen', '--web-config', '--alert-window', '--alertmanager-url', '--output', '--dead-letter']) expect(help).toContain(flag);
+  });
+
+  it('prints the version of package.json', async () => {
+    const res = await runCli(['--version']);
+    expect(res.stdout.toString().trim()).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  });
+
+  it('prints the effective table as JSON, with --codes overrides', async () => {
+    const extra = join(dir, 'extra.json');
+    writeFileSync(extra, JSON.stringify({ '4004': '签名错误', '700001': '新业务' }));
+    const res = await runCli(['codes', '--format', 'json', '--codes', extra]);
+    const table = JSON.parse(res.stdout.toString()) as { code: number; description: string; category: string }[];
+    expect(table.find((e) => e.code === 4004)?.description).toBe('签名错误');
+    expect(table.find((e) => e.code === 700001)?.category).toBe('unknown');
+    expect(table.find((e) => e.code === 500013)?.category).toBe('platform_auth');
+  });
+
+  it('loads a table from --codes-url', async () => {
+    const server = createServer((_, res) => res.end('[{"code":5999,"description":"限流","category":"server","description_en":"Rate limited"}]')).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codes`;
+    const res = await runCli(['--listen', 'none', '--output', 'enriched', '--codes-url', url], { stdin: '{"code":5999}\n' });
+    server.close();
+    expect(JSON.parse(res.stdout.toString()).errcode).toEqual({ code: '5999', category: 'server', description: '限流', description_en: 'Rate limited' });
+  });
+
+  it('fails at start-up when --codes-url cannot be loaded', async () => {
+    const closed = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => closed.once('listening', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const res = await runCli(['--listen', 'none', '--codes-url', `http://127.0.0.1:${port}/codes`], { stdin: '' });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe(`errcode-stream: --codes-url http://127.0.0.1:${port}/codes: ECONNREFUSED\n`);
+  });
+});
+
+describe('life cycle', () => {
+  const { text, truth } = generate({ lines: 20_000, seed: 3 });
+
+  it('ends quietly when stdout closes (| head)', async () => {
+    const res = await new Promise<{ code: number | null; stderr: string; out: string }>((resolve) => {
+      const child = spawn('bash', ['-c', `node ${CLI} --listen none | head -n 3`], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.stdin.on('error', () => {});
+      child.stdin.end(text + text + text);
+      child.on('close', (code) => resolve({ code, stderr, out }));
+    });
+    expect(res.out.trim().split('\n')).toHaveLength(3);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+  });
+
+  it('flushes, prints the summary and exits 0 on SIGTERM while stdin stays open', async () => {
+    const summary = join(dir, 'sigterm.json');
+    const res = await runCli(['--output', 'none', '--listen', 'none', '--summary-json', summary], {
+      onSpawn: (child) => {
+        child.stdin!.write(text);
+        setTimeout(() => child.kill('SIGTERM'), 1500);
+      },
+    });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('errcode-stream: 20,000 lines');
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as SummaryJson;
+    expect(codeCounts(s)).toEqual(truth.codes);
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    const res = await runCli(['--output', 'none', '--listen', 'none'], {
+      onSpawn: (child) => {
+        child.stdin!.write(text.slice(0, 10_000));
+        setTimeout(() => child.kill('SIGINT'), 1000);
+      },
+    });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('lines');
+  });
+
+  it('skips oversized lines without losing the next ones, and dead-letters what it could not count', async () => {
+    const dead = join(dir, 'dead.ndjson');
+    const summary = join(dir, 'oversized.json');
+    const big = `{"code":500,"pad":"${'x'.repeat(5000)}"}`;
+    const input = `{"code":200}\n${big}\n{"code":4004}\nnot json\n{"msg":"no code"}\n${big}`;
+    const res = await runCli(['--max-line-bytes', '1KiB', '--dead-letter', dead, '--summary-json', summary, '--listen', 'none', '--output', 'enriched'], { stdin: input });
+    expect(res.code).toBe(0);
+    const s = JSON.parse(readFileSync(summary, 'utf8')) as SummaryJson;
+    expect(s.lines).toMatchObject({ ok: 2, oversized: 2, malformed: 1, missing_code: 1 });
+    expect(codeCounts(s)).toEqual({ '200': 1, '4004': 1 });
+    const out = res.stdout.toString().split('\n');
+    expect(out[1]).toBe(big);
+    expect(out[5]).toBe(big);
+    expect(readFileSync(dead, 'utf8')).toBe(`${big.slice(0, 1024)}\nnot json\n{"msg":"no code"}\n${big.slice(0, 1024)}\n`);
+  });
+
+  it('reloads --codes files on SIGHUP', async () => {
+    const codes = join(dir, 'reload.json');
+    writeFileSync(codes, '{"5999":"旧描述"}');
+    const res = await runCli(['--codes', codes, '--output', 'enriched', '--listen', 'none'], {
+      onSpawn: (child) => {
+        child.stdin!.write('{"code":5999}\n');
+        setTimeout(() => {
+          writeFileSync(codes, '{"5999":"新描述"}');
+          child.kill('SIGHUP');
+          setTimeout(() => child.stdin!.end('{"code":5999}\n'), 500);
+        }, 800);
+      },
+    });
+    const lines = res.stdout.toString().trim().split('\n').map((l) => JSON.parse(l).errcode.description);
+    expect(lines).toEqual(['旧描述', '新描述']);
+    expect(res.stderr).toContain('code table reloaded');
+  });
+});
