@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { BASELINE_TIME_CONSTANT_SEC, DEFAULT_SPIKE_OPTIONS } from '../../dist/alerts/detector.js';
 import { CATEGORIES, FAMILIES, familyOf } from '../../dist/codes/category.js';
 import { METRICS } from '../../dist/metrics/names.js';
 
@@ -125,6 +126,24 @@ describe('the rules and the exporter agree', () => {
     expect(rules.some((r) => r.alert === 'ErrcodePipelineSilent' && r.expr.includes(METRICS.lastLineTimestamp))).toBe(
       true,
     );
+  });
+
+  // An operator reading both alerts should find the same numbers: the fleet rule is the local detector's
+  // rule applied to the summed counts.
+  it("fires at the local detector's default thresholds", () => {
+    const { windowSec, minCount, ratio, factor } = DEFAULT_SPIKE_OPTIONS;
+    const window = `${windowSec / 60}m`;
+    const baseline = `${BASELINE_TIME_CONSTANT_SEC / 3600}h`;
+    const spikes = rules.filter((r) => r.alert === 'ErrcodeFleetSpike');
+    for (const rule of spikes) {
+      expect(rule.expr).toMatch(new RegExp(`:ratio${window}\\{family="\\w+"\\} >= ${ratio}\\s`));
+      expect(rule.expr).toMatch(new RegExp(`:rate${window}\\{family="\\w+"\\} \\* ${windowSec} >= ${minCount}\\s`));
+      const baselineTest = `>= on \\(job, family\\) ${factor} \\* job_family:errcode_responses:ratio${baseline}\\{`;
+      expect(rule.expr).toMatch(new RegExp(baselineTest));
+    }
+    const recorded = new Map(rules.filter((r) => r.record).map((r) => [r.record, r.expr]));
+    expect(recorded.get(`job:errcode_responses:rate${window}`)).toContain(`[${window}]`);
+    expect(recorded.get(`job:errcode_responses:rate${baseline}`)).toContain(`[${baseline}]`);
   });
 });
 
