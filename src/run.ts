@@ -14,6 +14,7 @@ import { createRegistry } from './metrics/registry.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { loadWebConfig } from './metrics/webconfig.js';
 import { errcodeDescriptions } from './output/describe.js';
+import { LiveView } from './output/live.js';
 import { formatSummary, summarize } from './output/summary.js';
 
 const log = (line: string): void => {
@@ -81,6 +82,11 @@ export async function run(config: Config): Promise<void> {
     onAlerts(detector.tick(Math.floor((Date.now() - (Number.isNaN(lag) ? 0 : lag * 1000)) / 1000)));
   }, 1000);
   ticker.unref();
+  // The live screen reads the same counters, table and firing alerts as the metrics endpoint.
+  const live =
+    config.output === 'live'
+      ? new LiveView(process.stdout, { counts: () => engine.counts, table: () => table, activeAlerts: () => [...active.values()] }, config.lang)
+      : undefined;
   const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
 
   const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector });
@@ -115,6 +121,8 @@ export async function run(config: Config): Promise<void> {
     clearInterval(refresh);
     clearInterval(ticker);
     await engine.stop();
+    // Leave the alternate screen before the summary, or the terminal would swallow it.
+    live?.stop();
     await alertSink?.close();
     const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
     if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
@@ -135,11 +143,13 @@ export async function run(config: Config): Promise<void> {
   process.stdout.on('error', () => void finish('stdout-closed'));
 
   engine.on('error', (message, usage) => {
+    live?.stop();
     log(message);
     process.exit(usage ? 2 : 1);
   });
   engine.on('end', (reason) => {
     if (config.keepServing && reason === 'eof') {
+      live?.stop();
       const s = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
       process.stderr.write(formatSummary(s, config.lang));
       log('input ended; --keep-serving keeps the metrics endpoint up until a signal');
@@ -148,4 +158,5 @@ export async function run(config: Config): Promise<void> {
     void finish(reason);
   });
   engine.start();
+  live?.start();
 }
