@@ -136,7 +136,7 @@ async function respond(
   }
   const path = pathOf(req.url);
   if (path === undefined) {
-    res.shouldKeepAlive = false; // a client that sends this is not worth a kept connection
+    res.setHeader('Connection', 'close'); // a client that sends this is not worth a kept connection
     send(res, 400, 'bad request\n');
     return;
   }
@@ -332,7 +332,10 @@ class BcryptPool {
   async close(): Promise<void> {
     this.closed = true;
     const workers = this.workers.splice(0);
-    for (const { jobs } of workers) for (const job of jobs.values()) job.resolve(false);
+    for (const { jobs } of workers) {
+      for (const job of jobs.values()) job.resolve(false);
+      jobs.clear();
+    }
     await Promise.all(workers.map(({ worker }) => worker.terminate()));
   }
 

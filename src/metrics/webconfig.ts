@@ -46,9 +46,6 @@ export interface WebConfig {
   readonly users: ReadonlyMap<string, string>;
 }
 
-/** A config that changes nothing: plain HTTP, no headers, no authentication. */
-export const EMPTY_WEB_CONFIG: WebConfig = { headers: {}, users: new Map() };
-
 const TOP_KEYS = ['tls_server_config', 'http_server_config', 'basic_auth_users'] as const;
 const TLS_KEYS = [
   'cert_file', 'key_file', 'cert', 'key', 'client_auth_type', 'client_ca_file', 'client_ca', 'min_version',
@@ -117,7 +114,7 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
   // the alias limit stops a "billion laughs" file.
   const root: unknown = doc.toJS({ mapAsMap: true, maxAliasCount: 100 });
   const top = section(root, '', fail);
-  if (!top) return EMPTY_WEB_CONFIG;
+  if (!top) return { headers: {}, users: new Map() };
   checkKeys(top, '', TOP_KEYS, fail);
 
   const dir = dirname(path);
