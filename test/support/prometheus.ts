@@ -125,8 +125,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   }
 }
 
-/** The Prometheus config for `options`, as YAML text. Exported so a test can check it with promtool. */
-export function renderConfig(options: PrometheusOptions): string {
+function renderConfig(options: PrometheusOptions): string {
   const interval = options.interval ?? '1s';
   const config = {
     global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
@@ -185,7 +184,14 @@ async function launch(dir: string, configFile: string, readyTimeoutMs: number): 
   child.stderr!.on('data', keep);
   const log = (): string => lines.join('\n');
 
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  // 'error' alone (no 'exit') is what a missing binary gives; either way the server is gone.
+  const exited = new Promise<number | null>((res) => {
+    child.once('exit', (code) => res(code));
+    child.once('error', (err) => {
+      lines.push(`cannot run ${PROMETHEUS_BIN}: ${err.message}`);
+      res(null);
+    });
+  });
   // A test process that dies mid-test must not leave a server behind.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
