@@ -6,7 +6,6 @@ import { hideBin } from 'yargs/helpers';
 import { CODE_FORMATS, formatCodes, type CodeFormat } from './codes/format.js';
 import { loadTable } from './codes/sources.js';
 import { buildConfig, type Flags } from './config.js';
-import { run } from './run.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -85,7 +84,10 @@ await yargs(joinDashValues(hideBin(process.argv)))
     () => {},
     async (argv) => {
       try {
-        await run(buildConfig({ ...argv, files: argv._.map(String) } as Flags, Boolean(process.stdout.isTTY)));
+        const config = buildConfig({ ...argv, files: argv._.map(String) } as Flags, Boolean(process.stdout.isTTY));
+        // Loaded here so that --help, --version and `codes` start without prom-client and the engine.
+        const { run } = await import('./run.js');
+        await run(config);
       } catch (err) {
         fail(err);
       }
