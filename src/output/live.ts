@@ -195,13 +195,14 @@ function alertLines(alerts: readonly AlertEvent[], o: ScreenOptions): Row[] {
   return out;
 }
 
-const CATEGORY_COLUMN = 32; // " name(14) count(9) share(6)" plus spacing
+// " name(16) count(10) share(6)": room for `business_quota` and for `platform_auth !!`, the firing mark.
+const CATEGORY_COLUMN = 35;
 
 function categoryLines(s: Summary, o: ScreenOptions, hot: ReadonlySet<Category>): Row[] {
-  const row = (name: string, count: string, share: string): string => ` ${padWidth(name, 14)} ${count.padStart(10)} ${share.padStart(6)}`;
+  const row = (name: string, count: string, share: string): string => ` ${padWidth(name, 16)} ${count.padStart(10)} ${share.padStart(6)}`;
   const cell = (c: Category): string => row(hot.has(c) ? `${c} !!` : c, num(s.categories[c]), pct(s.categories[c], s.responses));
   const header = row('category', 'responses', 'share');
-  const twoColumns = o.width >= 2 * CATEGORY_COLUMN + 4;
+  const twoColumns = o.width >= 2 * CATEGORY_COLUMN + 3;
   const out: Row[] = [];
   if (twoColumns) {
     const half = Math.ceil(CATEGORIES.length / 2);
@@ -277,7 +278,8 @@ export function renderScreen(f: LiveFrame, o: ScreenOptions): string[] {
     let rest = o.height - keepTop.length;
     const keepHealth = health.slice(0, rest);
     rest -= keepHealth.length;
-    const middle = categories.slice(0, rest);
+    // A header without a row says nothing: the categories show with at least one row, or not at all.
+    const middle = rest >= 3 ? categories.slice(0, rest) : [];
     rest -= middle.length;
     lines = [...keepTop, ...middle, ...(rest > 0 ? [{ text: '', sgr: '' }] : []), ...keepHealth];
   }
