@@ -1,4 +1,5 @@
-// A new user's path: `npm pack` gives a package that installs globally and runs.
+// A new user's path: `npm pack` gives a package that installs globally and runs. dist/ is already built by
+// `npm test`; --ignore-scripts keeps pack from rebuilding it under the CLIs other tests are running.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { ROOT } from '../support/exec.js';
 describe('npm pack', () => {
   it('gives a package that installs globally and classifies a pipe', () => {
     const dir = mkdtempSync(join(tmpdir(), 'errcode-pack-'));
-    execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' });
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     const prefix = join(dir, 'global');
     execFileSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, tgz)], { stdio: 'pipe' });
