@@ -222,10 +222,11 @@ function urlHost(host: string | undefined): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-// Basic auth with the work bounded: exporter-toolkit's cache keyed by user, stored hash AND password (the
-// fix of CVE-2022-46146: a key without the password let a wrong password in after a right one); only
-// successes are cached, so a flood of wrong passwords cannot evict the scraper's entry; identical checks in
-// flight share one bcrypt.
+// Basic auth with the work bounded. A verified login is cached under a hash of user, stored hash and
+// password kept as separate fields: CVE-2022-46146 was exporter-toolkit's key that ran the three together,
+// so someone who knew a bcrypt hash could spell a cached success with other credentials. Only a known user's
+// success is cached (as upstream's fix), so a flood of wrong passwords cannot evict the scraper's entry;
+// identical checks in flight share one bcrypt.
 class BasicAuth {
   private readonly verified = new Map<string, true>(); // LRU: Map keeps insertion order
   private readonly inFlight = new Map<string, Promise<boolean>>();

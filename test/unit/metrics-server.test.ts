@@ -284,7 +284,7 @@ describe('metrics server with TLS and basic auth', () => {
     expect(reply.headers['www-authenticate']).toMatch(/^Basic realm=/);
   });
 
-  it('never lets a wrong password in on the strength of a cached right one (CVE-2022-46146)', async () => {
+  it('never lets a wrong password in on the strength of a cached right one', async () => {
     expect((await ask(server, { auth: PROMETHEUS })).status).toBe(200);
     expect((await ask(server, { auth: { user: 'prometheus', password: 'wrong' } })).status).toBe(401);
     expect((await ask(server, { auth: { user: 'prometheus', password: '' } })).status).toBe(401);
