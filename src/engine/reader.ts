@@ -14,6 +14,7 @@ import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
 import { MALFORMED, OK, OVERSIZED, newLineResult } from '../extract/result.js';
 import { FastExtractor } from '../extract/scan.js';
+import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
 import { FdWriter, sleepMs } from '../output/fd-writer.js';
@@ -261,10 +262,29 @@ async function readInput(input: string): Promise<boolean> {
   }
 }
 
+/** --follow: all inputs at once, until a stop request or a closed stdout (the input itself never ends). */
+function followInputs(): EndReason {
+  follow(
+    { paths: config.inputs, fromStart: config.fromStart, stateFile: config.stateFile },
+    {
+      framer: () => new LineFramer(config.maxLineBytes, lines),
+      chunk,
+      flush: () => {
+        stdout?.flush();
+        dead?.flush();
+      },
+      beforeWait,
+      stopped: () => stopping() || stdout?.closed === true,
+    },
+  );
+  return stdout?.closed ? 'stdout-closed' : 'stopped';
+}
+
 async function main(): Promise<void> {
   let reason: EndReason = 'eof';
   try {
-    for (const input of config.inputs) {
+    if (config.follow) reason = followInputs();
+    for (const input of config.follow ? [] : config.inputs) {
       if (!(await readInput(input))) {
         reason = stdout?.closed ? 'stdout-closed' : 'stopped';
         break;
@@ -275,7 +295,7 @@ async function main(): Promise<void> {
     dead?.flush();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const usage = e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR';
+    const usage = e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.name === 'StateFileError';
     port.postMessage({ type: 'error', message: e.path ? `${e.path}: ${e.code}` : e.message, usage } satisfies ReaderMessage);
     return;
   }

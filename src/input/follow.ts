@@ -1,0 +1,376 @@
+// --follow: reads files as they grow and across rotation, like `tail -F`, on the reader thread with
+// synchronous reads and a poll. Each followed path is checked by identity (device + inode of what the
+// path names now, through symlinks) and each open file by size and a fingerprint of its first bytes:
+//
+//   rename + create   the old file is read to its end first, and kept open while it still grows (a writer
+//                     that has not reopened yet) until it has been quiet for ROTATED_QUIET_MS
+//   copytruncate      the size drops below our offset, or the first bytes change: read again from 0
+//   deletion          the file is read to its end and its descriptor closed at once
+//   late creation     a path that does not exist is polled until it does, then read from its start
+//   symlink swap      a new identity behind the same path: a rotation
+//
+// Every file has its own LineFramer, so the unfinished last line of a rotated file is never glued to the
+// first line of the next one; a line is counted when its newline arrives, or when its file is left for
+// good (rotated and quiet, deleted, truncated), since nothing can complete it then.
+//
+// Why not a tail library: @logdna/tail-file 4.0.2 (the best kept of them) and `tail` 2.2.6 were run on the
+// scenarios of the rotation tests below, polling every 100 ms. tail-file lost 100 of 100 lines of a file
+// created after the start (start() rejects with ENOENT), 199 of 500 on a copytruncate refilled past the old
+// size within a poll, 100 of 200 when a deleted file came back after 3 s (it gives up after 10 retries),
+// 1 of 151 when the writer appended to the renamed file after the poll saw the rename, and 72,000 of
+// 100,000 with a rename every 256 KB (it reads the file it opened first and the newest, skipping the ones
+// rotated in between). `tail` lost more in every case. Both also read by name after the rename check, which
+// races with the next rotation, and run on the event loop, which this thread leaves blocked while a stalled
+// stdout holds it. A poll every 100 ms at most costs three small syscalls per file.
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type BigIntStats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { LineFramer } from './framing.js';
+import { loadState, serializeState, writeState, type FileState } from './state.js';
+
+export interface FollowOptions {
+  readonly paths: readonly string[];
+  /** Read files that exist at start from their beginning instead of their end (no saved state for them). */
+  readonly fromStart: boolean;
+  readonly stateFile: string | undefined;
+}
+
+/** What the reader thread does with the bytes, and how it waits. */
+export interface FollowHooks {
+  /** A framer for a newly opened file. */
+  framer(): LineFramer;
+  /** Counts and frames one chunk read from a file. */
+  chunk(framer: LineFramer, buf: Buffer): void;
+  /** Writes buffered outputs out: before sleeping, and before the state file claims the lines done. */
+  flush(): void;
+  /** Makes the counts visible before a wait; true when asked to stop. */
+  beforeWait(): boolean;
+  /** True when reading must end now (a stop request, a closed stdout). */
+  stopped(): boolean;
+}
+
+const READ_SIZE = 1 << 20;
+/** A busy file yields to the others after this many reads, so one fast writer cannot starve the rest. */
+const READS_PER_TURN = 4;
+/** The longest sleep between polls when nothing changes; lines show in /metrics well within a second. */
+const IDLE_MAX_MS = 100;
+/** A rotated file still growing is a writer that has not reopened yet; quiet this long, it is done. */
+const ROTATED_QUIET_MS = 5000;
+/** Rotated files kept open per path at most; beyond that the oldest is read to its end and closed. */
+const MAX_ROTATED = 32;
+const STATE_EVERY_MS = 1000;
+export const FINGERPRINT_BYTES = 64;
+/** How far back from the end of an existing file to look for the end of its last complete line. */
+const LAST_LINE_SEARCH = 1 << 16;
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleepMs = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
+
+class OpenFile {
+  /** Next byte to read. */
+  offset: number;
+  /** End of the last complete line: where a restart resumes. */
+  complete: number;
+  /** The first bytes seen so far (grows up to FINGERPRINT_BYTES while the file is young). */
+  fingerprint: Buffer;
+  lastGrowthMs: number;
+  nlink = 1n;
+
+  constructor(
+    readonly fd: number,
+    readonly dev: bigint,
+    readonly ino: bigint,
+    readonly framer: LineFramer,
+    offset: number,
+    fingerprint: Buffer,
+    now: number,
+  ) {
+    this.offset = offset;
+    this.complete = offset;
+    this.fingerprint = fingerprint;
+    this.lastGrowthMs = now;
+  }
+
+  sameAs(st: { dev: bigint; ino: bigint }): boolean {
+    return st.dev === this.dev && st.ino === this.ino;
+  }
+}
+
+const scratch = Buffer.allocUnsafe(FINGERPRINT_BYTES);
+
+function readHead(fd: number): Buffer {
+  const n = readSync(fd, scratch, 0, FINGERPRINT_BYTES, 0);
+  return Buffer.from(scratch.subarray(0, n));
+}
+
+/** Whether two fingerprints agree on the bytes both have. */
+function samePrefix(a: Buffer, b: Buffer): boolean {
+  const n = Math.min(a.length, b.length);
+  return a.subarray(0, n).equals(b.subarray(0, n));
+}
+
+/** Offset just past the last newline of an existing file (so an unfinished last line is read whole). */
+function lastLineEnd(fd: number, size: number): number {
+  const from = Math.max(0, size - LAST_LINE_SEARCH);
+  const b = Buffer.allocUnsafe(size - from);
+  let n = 0;
+  while (n < b.length) {
+    const r = readSync(fd, b, n, b.length - n, from + n);
+    if (r === 0) break;
+    n += r;
+  }
+  const lf = b.lastIndexOf(0x0a, n - 1);
+  return lf >= 0 ? from + lf + 1 : n === 0 ? from : size;
+}
+
+function statPath(path: string): BigIntStats | undefined {
+  try {
+    return statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    // EACCES, ENOTDIR, ELOOP: not followable right now (logrotate may be halfway through); try again later.
+    return undefined;
+  }
+}
+
+class FollowedPath {
+  current: OpenFile | null = null;
+  /** Rotated away but maybe still written to; read before `current`, oldest first. */
+  readonly rotated: OpenFile[] = [];
+
+  constructor(
+    readonly path: string,
+    private readonly reader: FileReader,
+  ) {}
+
+  /** One turn: check what the path names now, then read what is new. Returns the bytes read. */
+  poll(now: number): number {
+    this.checkIdentity(now);
+    let read = 0;
+    for (let i = 0; i < this.rotated.length; i++) {
+      const f = this.rotated[i]!;
+      const n = this.reader.read(f, now);
+      read += n;
+      if (n > 0) f.lastGrowthMs = now;
+      else if (f.nlink === 0n || now - f.lastGrowthMs >= ROTATED_QUIET_MS) {
+        this.reader.release(f);
+        this.rotated.splice(i--, 1);
+      }
+      if (this.reader.hooks.stopped()) return read;
+    }
+    if (this.current) read += this.reader.read(this.current, now);
+    return read;
+  }
+
+  private checkIdentity(now: number): void {
+    const st = statPath(this.path);
+    const cur = this.current;
+    if (st && cur?.sameAs(st)) return;
+    if (cur) {
+      this.current = null;
+      this.retire(cur, now);
+    }
+    if (!st || !st.isFile()) return;
+    // A symlink swapped back to a file we still read: carry on with it rather than read it twice.
+    const back = this.rotated.findIndex((f) => f.sameAs(st));
+    if (back >= 0) {
+      this.current = this.rotated.splice(back, 1)[0]!;
+      return;
+    }
+    // Created after we started (or after the last rotation): everything in it is new.
+    this.current = this.reader.open(this.path, 0, now);
+  }
+
+  /** The path names another file now, or nothing: finish this one first. */
+  private retire(f: OpenFile, now: number): void {
+    this.reader.read(f, now);
+    if (f.nlink === 0n) {
+      // Deleted: nobody can reach it any more, so its descriptor must not pin its blocks.
+      this.reader.drain(f, now);
+      this.reader.release(f);
+      return;
+    }
+    f.lastGrowthMs = now;
+    this.rotated.push(f);
+    if (this.rotated.length > MAX_ROTATED) {
+      const oldest = this.rotated.shift()!;
+      this.reader.drain(oldest, now);
+      this.reader.release(oldest);
+    }
+  }
+
+  state(): FileState[] {
+    const out: FileState[] = [];
+    const add = (f: OpenFile, rotated: boolean): void => {
+      out.push({ path: this.path, dev: String(f.dev), ino: String(f.ino), fingerprint: f.fingerprint.toString('base64'), offset: f.complete, rotated });
+    };
+    for (const f of this.rotated) add(f, true);
+    if (this.current) add(this.current, false);
+    return out;
+  }
+
+  close(): void {
+    for (const f of this.rotated) closeSync(f.fd);
+    if (this.current) closeSync(this.current.fd);
+    this.rotated.length = 0;
+    this.current = null;
+  }
+}
+
+/** Reads open files into their framers; one read buffer for all of them. */
+class FileReader {
+  private readonly buf = Buffer.allocUnsafe(READ_SIZE);
+
+  constructor(readonly hooks: FollowHooks) {}
+
+  /** Opens `path` (null when it is not there or not a regular file) and positions it at `offset`. */
+  open(path: string, offset: number | 'end', now: number, strict = false): OpenFile | null {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (strict && (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return null;
+    }
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) {
+      closeSync(fd);
+      if (strict) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EISDIR', path });
+      return null;
+    }
+    const size = Number(st.size);
+    const at = offset === 'end' ? lastLineEnd(fd, size) : offset;
+    return new OpenFile(fd, st.dev, st.ino, this.hooks.framer(), at, readHead(fd), now);
+  }
+
+  /**
+   * Reads what is new in `f`, a few reads at most. A size below our offset or changed first bytes mean
+   * the file was truncated (copytruncate), maybe refilled since: it is read again from its start.
+   */
+  read(f: OpenFile, now: number): number {
+    const st = fstatSync(f.fd, { bigint: true });
+    f.nlink = st.nlink;
+    const head = readHead(f.fd);
+    if (Number(st.size) < f.offset || !samePrefix(head, f.fingerprint)) {
+      f.framer.end();
+      f.offset = 0;
+      f.complete = 0;
+      f.fingerprint = head;
+      f.lastGrowthMs = now;
+    } else if (head.length > f.fingerprint.length) f.fingerprint = head;
+    let total = 0;
+    for (let i = 0; i < READS_PER_TURN; i++) {
+      const n = readSync(f.fd, this.buf, 0, READ_SIZE, f.offset);
+      if (n === 0) break;
+      const lf = this.buf.lastIndexOf(0x0a, n - 1);
+      if (lf >= 0) f.complete = f.offset + lf + 1;
+      f.offset += n;
+      total += n;
+      this.hooks.chunk(f.framer, this.buf.subarray(0, n));
+      if (n < READ_SIZE || this.hooks.stopped()) break;
+    }
+    return total;
+  }
+
+  /** Reads `f` to its current end. */
+  drain(f: OpenFile, now: number): void {
+    while (this.read(f, now) > 0 && !this.hooks.stopped());
+  }
+
+  /** Leaves `f` for good: its unfinished last line can no longer be completed, so it counts as it is. */
+  release(f: OpenFile): void {
+    f.framer.end();
+    closeSync(f.fd);
+  }
+}
+
+/** Finds a file in `dir` with the identity and first bytes of a saved one (rotated while we were down). */
+function findRotated(dir: string, saved: FileState): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const st = statPath(join(dir, name));
+    if (st?.isFile() && String(st.dev) === saved.dev && String(st.ino) === saved.ino) return join(dir, name);
+  }
+  return undefined;
+}
+
+/**
+ * Opens the paths where the saved state says (or at their end, or start with fromStart), including files
+ * rotated while we were down that still hold unread lines.
+ */
+function openAll(opts: FollowOptions, reader: FileReader, saved: readonly FileState[], now: number): FollowedPath[] {
+  return opts.paths.map((given) => {
+    const path = resolve(given);
+    const fp = new FollowedPath(path, reader);
+    const mine = saved.filter((s) => s.path === path);
+    const resumable = (f: OpenFile, s: FileState): boolean =>
+      f.sameAs({ dev: BigInt(s.dev), ino: BigInt(s.ino) }) && samePrefix(f.fingerprint, Buffer.from(s.fingerprint, 'base64')) && Number(fstatSync(f.fd).size) >= s.offset;
+    const st = statPath(path);
+    for (const s of mine) {
+      if (st && String(st.dev) === s.dev && String(st.ino) === s.ino) continue;
+      const where = findRotated(dirname(path), s);
+      const f = where ? reader.open(where, s.offset, now) : null;
+      if (f && resumable(f, s)) fp.rotated.push(f);
+      else if (f) closeSync(f.fd);
+    }
+    const cur = reader.open(path, mine.length > 0 || opts.fromStart ? 0 : 'end', now, true);
+    // A saved file we cannot match is gone or was truncated: the one at the path now is new, read it whole.
+    const s = cur && mine.find((m) => resumable(cur, m));
+    if (cur && s) {
+      cur.offset = s.offset;
+      cur.complete = s.offset;
+    }
+    fp.current = cur;
+    return fp;
+  });
+}
+
+/** Follows the paths until the hooks say stop. Throws on a state file it cannot read or write. */
+export function follow(opts: FollowOptions, hooks: FollowHooks): void {
+  const reader = new FileReader(hooks);
+  const saved = opts.stateFile ? loadState(opts.stateFile) : [];
+  let now = Date.now();
+  const followed = openAll(opts, reader, saved, now);
+  let written = '';
+  const save = (): void => {
+    if (!opts.stateFile) return;
+    const text = serializeState(followed.flatMap((p) => p.state()));
+    if (text === written) return;
+    // Outputs first: the state must never claim a line whose enriched copy is still in a buffer.
+    hooks.flush();
+    writeState(opts.stateFile, text);
+    written = text;
+  };
+  try {
+    // At once, so a restart soon after this start resumes from here rather than at the then end.
+    save();
+    let lastSave = now;
+    let idle = 1;
+    for (;;) {
+      now = Date.now();
+      let read = 0;
+      for (const p of followed) {
+        read += p.poll(now);
+        if (hooks.stopped()) return;
+      }
+      if (now - lastSave >= STATE_EVERY_MS) {
+        save();
+        lastSave = now;
+      }
+      if (read > 0) {
+        idle = 1;
+        continue;
+      }
+      hooks.flush();
+      if (hooks.beforeWait()) return;
+      sleepMs(idle);
+      idle = Math.min(idle * 2, IDLE_MAX_MS);
+    }
+  } finally {
+    save();
+    for (const p of followed) p.close();
+  }
+}
