@@ -112,7 +112,12 @@ export async function loadWebConfig(path: string): Promise<WebConfig> {
   if (yamlError) fail('', `invalid YAML: ${yamlError.message.split('\n')[0]!.replace(/:$/, '')}`);
   // mapAsMap keeps a non-string key a key (reported as such) instead of a stringified warning on stderr;
   // the alias limit stops a "billion laughs" file.
-  const root: unknown = doc.toJS({ mapAsMap: true, maxAliasCount: 100 });
+  let root: unknown;
+  try {
+    root = doc.toJS({ mapAsMap: true, maxAliasCount: 100 });
+  } catch (err) {
+    fail('', `invalid YAML: ${(err as Error).message}`);
+  }
   const top = section(root, '', fail);
   if (!top) return { headers: {}, users: new Map() };
   checkKeys(top, '', TOP_KEYS, fail);

@@ -66,6 +66,7 @@ const BAD: Record<string, RegExp> = {
   'unknown_tls_key.bad.yml': /^tls_server_config\.cert_path: unknown key; expected one of cert_file, key_file, /,
   'unknown_http_key.bad.yml': /^http_server_config\.header: unknown key; expected one of http2, headers$/,
   'junk.bad.yml': /^invalid YAML: .* at line 2, column 1$/,
+  'alias_bomb.bad.yml': /^invalid YAML: Excessive alias count indicates a resource exhaustion attack$/,
   'duplicate_key.bad.yml': /^invalid YAML: Map keys must be unique at line 3, column 3$/,
   'not_a_mapping.bad.yml': /^the file must be a mapping of keys to values, not a list$/,
   'tls_not_a_mapping.bad.yml': /^tls_server_config: must be a mapping of keys to values, not "server\.crt"$/,
