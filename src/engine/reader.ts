@@ -44,6 +44,12 @@ function stopping(): boolean {
 /** Sends the counters if anything changed, and applies a reloaded table if one arrived. */
 function publish(): void {
   lastFlush = now;
+  applyControl();
+  if (tally.dirty) post({ type: 'flush', snapshot: tally.flush() });
+}
+
+/** A table reloaded by the main thread applies from the next chunk on (one native call per chunk). */
+function applyControl(): void {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const msg = m.message as ControlMessage;
     if (msg.type === 'table') {
@@ -52,7 +58,6 @@ function publish(): void {
       enriched?.setTable(table);
     }
   }
-  if (tally.dirty) post({ type: 'flush', snapshot: tally.flush() });
 }
 
 /** Before anything that may wait: make the counts visible; true when the main thread asked us to stop. */
@@ -121,6 +126,7 @@ class FastLines implements LineSink {
 const lines = new FastLines();
 
 function chunk(framer: LineFramer, buf: Buffer): void {
+  applyControl();
   now = Date.now();
   tally.bytes += buf.length;
   tally.dirty = true;

@@ -1,16 +1,17 @@
 // The CLI's contract with its user: one-line reasons and exit 2 for mistakes, help and version, the codes
 // command, and a clean end on EOF, on signals and on a closed stdout.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generate } from '../../dist/tools/generate.js';
 import { CLI, codeCounts, runCli, type SummaryJson } from '../support/exec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'errcode-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('bad flags and configuration: one line, exit 2', () => {
   writeFileSync(join(dir, 'bad-codes.json'), '[{"code":"x1","description":"bad"}]');
@@ -118,10 +119,11 @@ describe('life cycle', () => {
 
   it('flushes, prints the summary and exits 0 on SIGTERM while stdin stays open', async () => {
     const summary = join(dir, 'sigterm.json');
-    const res = await runCli(['--output', 'none', '--listen', 'none', '--summary-json', summary], {
+    const res = await runCli(['--output', 'enriched', '--listen', 'none', '--summary-json', summary], {
       onSpawn: (child) => {
         child.stdin!.write(text);
-        setTimeout(() => child.kill('SIGTERM'), 1500);
+        // Signal once every line has come out: the run is then idle on an open stdin.
+        whenOutput(child, (out) => out.split('\n').length > truth.lines + truth.blank, () => child.kill('SIGTERM'));
       },
     });
     expect(res.code).toBe(0);
@@ -131,10 +133,10 @@ describe('life cycle', () => {
   });
 
   it('exits 0 on SIGINT too', async () => {
-    const res = await runCli(['--output', 'none', '--listen', 'none'], {
+    const res = await runCli(['--output', 'enriched', '--listen', 'none'], {
       onSpawn: (child) => {
         child.stdin!.write(text.slice(0, 10_000));
-        setTimeout(() => child.kill('SIGINT'), 1000);
+        whenOutput(child, (out) => out.length > 0, () => child.kill('SIGINT'));
       },
     });
     expect(res.code).toBe(0);
@@ -163,11 +165,15 @@ describe('life cycle', () => {
     const res = await runCli(['--codes', codes, '--output', 'enriched', '--listen', 'none'], {
       onSpawn: (child) => {
         child.stdin!.write('{"code":5999}\n');
-        setTimeout(() => {
+        whenOutput(child, (out) => out.includes('\n'), () => {
           writeFileSync(codes, '{"5999":"新描述"}');
+          let reloaded = '';
+          child.stderr!.on('data', (b: Buffer) => {
+            reloaded += b.toString();
+            if (reloaded.includes('code table reloaded')) child.stdin!.end('{"code":5999}\n');
+          });
           child.kill('SIGHUP');
-          setTimeout(() => child.stdin!.end('{"code":5999}\n'), 500);
-        }, 800);
+        });
       },
     });
     const lines = res.stdout.toString().trim().split('\n').map((l) => JSON.parse(l).errcode.description);
@@ -175,3 +181,16 @@ describe('life cycle', () => {
     expect(res.stderr).toContain('code table reloaded');
   });
 });
+
+/** Calls `then` once, when the child's stdout so far satisfies `ready`. */
+function whenOutput(child: ChildProcess, ready: (out: string) => boolean, then: () => void): void {
+  let out = '';
+  let done = false;
+  child.stdout!.on('data', (b: Buffer) => {
+    out += b.toString();
+    if (!done && ready(out)) {
+      done = true;
+      then();
+    }
+  });
+}
