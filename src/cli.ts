@@ -15,7 +15,7 @@ function usageExit(message: string): never {
 }
 
 /** Errors that are the user's to fix: flags, files, tables, web config, a listen address in use. */
-const USAGE_ERRORS = new Set(['UsageError', 'CodeTableError', 'WebConfigError', 'MetricsServerError']);
+const USAGE_ERRORS = new Set(['UsageError', 'CodeTableError', 'WebConfigError', 'MetricsServerError', 'AlertmanagerUrlError']);
 
 function fail(err: unknown): never {
   if (err instanceof Error && USAGE_ERRORS.has(err.name)) usageExit(err.message);

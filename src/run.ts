@@ -1,6 +1,7 @@
 // Wires one run: code table -> engine (reader thread) -> metrics endpoint, spike alerts, outputs; and the
 // run's life cycle: EOF, signals, a closed stdout, reloads.
 import { createWriteStream, writeFileSync } from 'node:fs';
+import { AlertmanagerNotifier } from './alerts/alertmanager.js';
 import { SpikeDetector } from './alerts/detector.js';
 import { NdjsonAlertSink, type AlertEvent } from './alerts/events.js';
 import { FAMILIES, type Family } from './codes/category.js';
@@ -66,6 +67,10 @@ export async function run(config: Config): Promise<void> {
         : config.output === 'live'
           ? undefined
           : new NdjsonAlertSink(process.stderr);
+  const notifier =
+    config.alertmanagerUrls.length > 0
+      ? new AlertmanagerNotifier({ urls: config.alertmanagerUrls, resendMs: config.alertmanagerResendMs, queueCapacity: config.alertmanagerQueue })
+      : undefined;
   /** The firing event of each family's current incident. */
   const active = new Map<Family, AlertEvent>();
   const onAlerts = (events: readonly AlertEvent[]): void => {
@@ -73,6 +78,7 @@ export async function run(config: Config): Promise<void> {
       if (e.status === 'firing') active.set(e.family, e);
       else active.delete(e.family);
       alertSink?.write(e);
+      notifier?.notify(e);
     }
   };
   engine.on('flush', (snapshot) => onAlerts(detector.add(snapshot.buckets)));
@@ -89,7 +95,7 @@ export async function run(config: Config): Promise<void> {
       : undefined;
   const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
 
-  const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector });
+  const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier });
   let server: MetricsServer | undefined;
   if (config.listen) {
     server = await startMetricsServer({
@@ -124,6 +130,7 @@ export async function run(config: Config): Promise<void> {
     // Leave the alternate screen before the summary, or the terminal would swallow it.
     live?.stop();
     await alertSink?.close();
+    await notifier?.stop();
     const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
     if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
     // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
@@ -149,6 +156,8 @@ export async function run(config: Config): Promise<void> {
   });
   engine.on('end', (reason) => {
     if (config.keepServing && reason === 'eof') {
+      // A finished replay keeps its last window: event time stops where the input did.
+      clearInterval(ticker);
       live?.stop();
       const s = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
       process.stderr.write(formatSummary(s, config.lang));
