@@ -263,7 +263,7 @@ export class AlertmanagerNotifier {
     this.resolvedResendForMs = options.resolvedResendForMs ?? 15 * 60_000;
     const capacity = positive('queue capacity', options.queueCapacity ?? 10_000);
     const settings: Settings = {
-      capacity: Math.floor(capacity),
+      capacity: Math.max(1, Math.floor(capacity)),
       timeoutMs: positive('timeout', options.timeoutMs ?? 10_000),
       backoffMinMs: positive('backoff', options.backoffMinMs ?? 500),
       backoffMaxMs: positive('backoff', options.backoffMaxMs ?? 30_000),

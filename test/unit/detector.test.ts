@@ -20,6 +20,7 @@ const SERIES: Record<number, SlotDescription> = {
   5: { code: '5022', description: 'REDIS服务连接失败，请稍后再试', category: 'server' },
   6: { code: '5023', description: '发送邮件可能出现异常,请检查收件箱', category: 'server' },
   7: { code: '501', description: '请求的接口暂未实现', category: 'server' },
+  8: { code: 'other', description: '错误代码表中没有此代码' },
 };
 const SERVER_SLOTS = [0, 1, 2];
 const PLATFORM_SLOTS = [3, 4];
@@ -447,6 +448,21 @@ describe('SpikeDetector', () => {
     // It fires on the first second judged, so the window holds that second alone.
     expect(top.map((c) => c.count)).toEqual([10, 8, 6, 4, 2]);
     expect(top[1]).toEqual({ code: '5022', count: 8, description: 'REDIS服务连接失败，请稍后再试' });
+  });
+
+  it('puts a series of no recognisable family with the errors of its second', () => {
+    const det = detector();
+    // `other` without a category: its family can only come from the delta it arrives in.
+    const seconds = Array.from({ length: 30 }, (_, i): BucketDelta => ({
+      sec: T0 + i,
+      total: 100,
+      server: 0,
+      platform: 40,
+      codes: [8, 30, 3, 10],
+    }));
+    const events = det.add(seconds);
+    expect(events.map((e) => `${e.family}:${e.status}`)).toEqual(['platform:firing']);
+    expect(events[0]!.top_codes.map((c) => c.code)).toEqual(['other', '500003']);
   });
 
   it('writes the event fields in the order SPEC gives them', () => {
