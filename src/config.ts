@@ -62,6 +62,13 @@ export function parseDuration(flag: string, text: string): number {
   return ms;
 }
 
+/** A duration the spike windows can use: they advance one second at a time. */
+function wholeSeconds(flag: string, text: string): number {
+  const ms = parseDuration(flag, text);
+  if (ms % 1000 !== 0) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected whole seconds, such as 30s or 5m`);
+  return ms / 1000;
+}
+
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1 << 20, gib: 1 << 30, kb: 1000, mb: 1e6, gb: 1e9 };
 
 /** A size in bytes: `65536`, `64KiB`, `1MiB`. */
@@ -175,7 +182,7 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     maxUnlistedCodes: positiveInt('max-unlisted-codes', flags['max-unlisted-codes'] ?? 100, 0),
     webConfig,
     keepServing,
-    alertWindowSec: parseDuration('alert-window', String(flags['alert-window'] ?? '60s')) / 1000,
+    alertWindowSec: wholeSeconds('alert-window', String(flags['alert-window'] ?? '60s')),
     alertMinCount: positiveInt('alert-min-count', flags['alert-min-count'] ?? 20),
     alertRatio: ratio('alert-ratio', flags['alert-ratio'] ?? 0.05, 1),
     alertFactor: ratio('alert-factor', flags['alert-factor'] ?? 3, 1e6),

@@ -22,6 +22,7 @@ describe('bad flags and configuration: one line, exit 2', () => {
     [['--max-line-bytes', '12XB'], 'errcode-stream: --max-line-bytes "12XB": expected a size like 65536, 64KiB or 1MiB (at most 1GiB)'],
     [['--listen', '1.2.3.4'], 'errcode-stream: --listen "1.2.3.4": expected [HOST]:PORT such as :9477, 127.0.0.1:9477 or [::1]:9477, or none'],
     [['--alert-window', '5'], 'errcode-stream: --alert-window "5": expected a duration like 500ms, 30s, 5m or 1h'],
+    [['--alert-window', '1500ms'], 'errcode-stream: --alert-window "1500ms": expected whole seconds, such as 30s or 5m'],
     [['--alert-ratio', '2'], 'errcode-stream: --alert-ratio "2": expected a number above 0 and at most 1'],
     [['--alert-min-count', '0'], 'errcode-stream: --alert-min-count "0": expected an integer of at least 1'],
     [['--max-unlisted-codes', '-1'], 'errcode-stream: --max-unlisted-codes "-1": expected an integer of at least 0'],
