@@ -2,11 +2,11 @@
 // replay tool at the pace of the bundled fixture's event time, and the screen read back as a person sees it.
 // Also the fallback when stdout is not a terminal, and the replay tool itself (the demo's other half).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli } from '../support/exec.js';
 
 const REPLAY = join(ROOT, 'dist/tools/replay.js');
@@ -18,9 +18,12 @@ const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** The fixture (10 minutes of event time) replayed in 20 seconds into the CLI. */
 const replayInto = (cliArgs: string): string => `${sh(NODE)} ${sh(REPLAY)} --speed 30 ${sh(FIXTURE)} | ${sh(NODE)} ${sh(CLI)} ${cliArgs}`;
 
-// A UTF-8 locale, so tmux gives CJK characters two cells; no TMUX variable, so it also runs inside tmux.
-const TMUX_ENV: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TERM: 'xterm-256color' };
+// A UTF-8 locale, so tmux gives CJK characters two cells; no TMUX variable, so it also runs inside tmux; the
+// sockets in a directory of our own, removed at the end.
+const TMUX_DIR = mkdtempSync(join(tmpdir(), 'errcode-tmux-'));
+const TMUX_ENV: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TERM: 'xterm-256color', TMUX_TMPDIR: TMUX_DIR };
 delete TMUX_ENV['TMUX'];
+afterAll(() => rmSync(TMUX_DIR, { recursive: true, force: true }));
 
 let sessions = 0;
 
@@ -204,6 +207,7 @@ describe('--output live when stdout is not a terminal', () => {
 
 describe('the replay tool', () => {
   const dir = mkdtempSync(join(tmpdir(), 'errcode-replay-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the replay tool; records when each complete line arrived (ms since spawn). */
   function replay(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string; arrivals: number[] }> {
