@@ -8,6 +8,9 @@
 //   deletion          the file is read to its end and its descriptor closed at once
 //   late creation     a path that does not exist is polled until it does, then read from its start
 //   symlink swap      a new identity behind the same path: a rotation
+//   missed rotations  generations created and rotated away between two polls (or while we were down) are
+//                     found by name (the path's name plus a suffix) and birth time (after the last file we
+//                     had, before the one at the path now), and read whole, oldest first
 //
 // Every file has its own LineFramer, so the unfinished last line of a rotated file is never glued to the
 // first line of the next one; a line is counted when its newline arrives, or when its file is left for
@@ -23,7 +26,7 @@
 // races with the next rotation, and run on the event loop, which this thread leaves blocked while a stalled
 // stdout holds it. A poll every 100 ms at most costs three small syscalls per file.
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type BigIntStats } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { LineFramer } from './framing.js';
 import { loadState, serializeState, writeState, type FileState } from './state.js';
 
@@ -61,6 +64,14 @@ const STATE_EVERY_MS = 1000;
 export const FINGERPRINT_BYTES = 64;
 /** How far back from the end of an existing file to look for the end of its last complete line. */
 const LAST_LINE_SEARCH = 1 << 16;
+/** How often the directory of a path with no file is searched for generations that came and went. */
+const MISSING_SCAN_MS = 1000;
+/** File times are kernel ticks that may lag the wall clock by a few ms. */
+const CLOCK_SLACK_NS = 20_000_000n;
+/** Names of compressed generations: their bytes are not lines. */
+const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|z|zip)$/i;
+/** Identities and first bytes of files already read, remembered so a missed generation is never one of them. */
+const REMEMBER = 1024;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sleepMs = (ms: number): void => void Atomics.wait(sleeper, 0, 0, ms);
@@ -79,6 +90,8 @@ class OpenFile {
     readonly fd: number,
     readonly dev: bigint,
     readonly ino: bigint,
+    /** Birth time in ns; 0n where the filesystem keeps none. */
+    readonly birth: bigint,
     readonly framer: LineFramer,
     offset: number,
     fingerprint: Buffer,
@@ -131,15 +144,23 @@ function statPath(path: string): BigIntStats | undefined {
   }
 }
 
+const identity = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
+
 class FollowedPath {
   current: OpenFile | null = null;
   /** Rotated away but maybe still written to; read before `current`, oldest first. */
   readonly rotated: OpenFile[] = [];
+  /** Birth time of the newest file taken from this path: later-born generations we never saw were missed. */
+  lastBirth: bigint;
+  private lastScanMs = 0;
 
   constructor(
     readonly path: string,
     private readonly reader: FileReader,
-  ) {}
+    startedNs: bigint,
+  ) {
+    this.lastBirth = startedNs;
+  }
 
   /** One turn: check what the path names now, then read what is new. Returns the bytes read. */
   poll(now: number): number {
@@ -164,19 +185,31 @@ class FollowedPath {
     const st = statPath(this.path);
     const cur = this.current;
     if (st && cur?.sameAs(st)) return;
+    const next = st?.isFile() ? st : undefined;
+    if (!cur && !next) {
+      // Still nothing at the path; a file may have come and been rotated away since we last looked.
+      if (now - this.lastScanMs >= MISSING_SCAN_MS) {
+        this.lastScanMs = now;
+        this.adoptMissed(undefined, now);
+      }
+      return;
+    }
     if (cur) {
       this.current = null;
       this.retire(cur, now);
     }
-    if (!st || !st.isFile()) return;
     // A symlink swapped back to a file we still read: carry on with it rather than read it twice.
-    const back = this.rotated.findIndex((f) => f.sameAs(st));
+    const back = next ? this.rotated.findIndex((f) => f.sameAs(next)) : -1;
     if (back >= 0) {
       this.current = this.rotated.splice(back, 1)[0]!;
       return;
     }
-    // Created after we started (or after the last rotation): everything in it is new.
-    this.current = this.reader.open(this.path, 0, now);
+    // Created after we started (or after the last rotation): everything in it is new. Opened before the
+    // search for missed generations, since it may already be newer than what stat just saw.
+    const opened = next ? this.reader.open(this.path, 0, now) : null;
+    this.adoptMissed(opened ?? undefined, now);
+    this.current = opened;
+    if (opened && opened.birth > this.lastBirth) this.lastBirth = opened.birth;
   }
 
   /** The path names another file now, or nothing: finish this one first. */
@@ -188,6 +221,10 @@ class FollowedPath {
       this.reader.release(f);
       return;
     }
+    this.keepRotated(f, now);
+  }
+
+  private keepRotated(f: OpenFile, now: number): void {
     f.lastGrowthMs = now;
     this.rotated.push(f);
     if (this.rotated.length > MAX_ROTATED) {
@@ -197,10 +234,58 @@ class FollowedPath {
     }
   }
 
+  /**
+   * Generations that were at the path only between two polls: same directory, named after the path,
+   * born after the last file we took from it and before `next`, not one we have read. Read whole.
+   */
+  adoptMissed(next: OpenFile | undefined, now: number): void {
+    if (this.lastBirth === 0n) return;
+    const dir = dirname(this.path);
+    const base = basename(this.path);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const found: { name: string; birth: bigint; ino: bigint }[] = [];
+    for (const name of names) {
+      if (name === base || !name.startsWith(base) || COMPRESSED.test(name)) continue;
+      const st = statPath(join(dir, name));
+      // Inclusive bounds: file times are kernel ticks (ms apart), so a burst of rotations shares one birth
+      // time; what we have read is excluded by identity instead.
+      if (!st?.isFile() || st.birthtimeNs < this.lastBirth || (next && st.birthtimeNs > next.birth)) continue;
+      if (next?.sameAs(st) || this.holds(st) || this.reader.wasRead(st)) continue;
+      found.push({ name, birth: st.birthtimeNs, ino: st.ino });
+    }
+    found.sort((a, b) => (a.birth !== b.birth ? (a.birth < b.birth ? -1 : 1) : a.ino < b.ino ? -1 : a.ino > b.ino ? 1 : 0));
+    for (const { name, birth } of found) {
+      const f = this.reader.open(join(dir, name), 0, now);
+      if (!f) continue;
+      // Renamed since the stat, a name may now stand for a file we have. A copy made by copytruncate starts
+      // with bytes we have already read from the original.
+      if (next?.sameAs(f) || this.holds(f) || this.reader.wasRead(f) || this.reader.readBefore(f.fingerprint)) closeSync(f.fd);
+      else this.keepRotated(f, now);
+      this.lastBirth = birth;
+    }
+  }
+
+  private holds(st: { dev: bigint; ino: bigint }): boolean {
+    return this.current?.sameAs(st) === true || this.rotated.some((f) => f.sameAs(st));
+  }
+
   state(): FileState[] {
     const out: FileState[] = [];
     const add = (f: OpenFile, rotated: boolean): void => {
-      out.push({ path: this.path, dev: String(f.dev), ino: String(f.ino), fingerprint: f.fingerprint.toString('base64'), offset: f.complete, rotated });
+      out.push({
+        path: this.path,
+        dev: String(f.dev),
+        ino: String(f.ino),
+        fingerprint: f.fingerprint.toString('base64'),
+        offset: f.complete,
+        rotated,
+        birth: String(f.birth),
+      });
     };
     for (const f of this.rotated) add(f, true);
     if (this.current) add(this.current, false);
@@ -218,6 +303,9 @@ class FollowedPath {
 /** Reads open files into their framers; one read buffer for all of them. */
 class FileReader {
   private readonly buf = Buffer.allocUnsafe(READ_SIZE);
+  /** Identities of files read and let go, and first bytes of contents truncated away (most recent last). */
+  private readonly released = new Set<string>();
+  private readonly truncatedHeads: Buffer[] = [];
 
   constructor(readonly hooks: FollowHooks) {}
 
@@ -238,7 +326,7 @@ class FileReader {
     }
     const size = Number(st.size);
     const at = offset === 'end' ? lastLineEnd(fd, size) : offset;
-    return new OpenFile(fd, st.dev, st.ino, this.hooks.framer(), at, readHead(fd), now);
+    return new OpenFile(fd, st.dev, st.ino, st.birthtimeNs, this.hooks.framer(), at, readHead(fd), now);
   }
 
   /**
@@ -251,6 +339,7 @@ class FileReader {
     const head = readHead(f.fd);
     if (Number(st.size) < f.offset || !samePrefix(head, f.fingerprint)) {
       f.framer.end();
+      if (f.fingerprint.length > 0) remember(this.truncatedHeads, f.fingerprint);
       f.offset = 0;
       f.complete = 0;
       f.fingerprint = head;
@@ -279,10 +368,26 @@ class FileReader {
   release(f: OpenFile): void {
     f.framer.end();
     closeSync(f.fd);
+    this.released.add(identity(f));
+    if (this.released.size > REMEMBER) this.released.delete(this.released.values().next().value!);
+  }
+
+  wasRead(st: { dev: bigint; ino: bigint }): boolean {
+    return this.released.has(identity(st));
+  }
+
+  /** Whether a file starting with `head` holds what we read before a truncation. */
+  readBefore(head: Buffer): boolean {
+    return head.length > 0 && this.truncatedHeads.some((h) => samePrefix(h, head));
   }
 }
 
-/** Finds a file in `dir` with the identity and first bytes of a saved one (rotated while we were down). */
+function remember(list: Buffer[], b: Buffer): void {
+  list.push(b);
+  if (list.length > REMEMBER) list.shift();
+}
+
+/** Finds a file in `dir` with the identity of a saved one (rotated while we were down). */
 function findRotated(dir: string, saved: FileState): string | undefined {
   let names: string[];
   try {
@@ -302,10 +407,12 @@ function findRotated(dir: string, saved: FileState): string | undefined {
  * rotated while we were down that still hold unread lines.
  */
 function openAll(opts: FollowOptions, reader: FileReader, saved: readonly FileState[], now: number): FollowedPath[] {
+  const startedNs = BigInt(now) * 1_000_000n - CLOCK_SLACK_NS;
   return opts.paths.map((given) => {
     const path = resolve(given);
-    const fp = new FollowedPath(path, reader);
     const mine = saved.filter((s) => s.path === path);
+    const newestSaved = mine.reduce((b, s) => (BigInt(s.birth) > b ? BigInt(s.birth) : b), 0n);
+    const fp = new FollowedPath(path, reader, mine.length > 0 ? newestSaved : startedNs);
     const resumable = (f: OpenFile, s: FileState): boolean =>
       f.sameAs({ dev: BigInt(s.dev), ino: BigInt(s.ino) }) && samePrefix(f.fingerprint, Buffer.from(s.fingerprint, 'base64')) && Number(fstatSync(f.fd).size) >= s.offset;
     const st = statPath(path);
@@ -323,6 +430,10 @@ function openAll(opts: FollowOptions, reader: FileReader, saved: readonly FileSt
       cur.offset = s.offset;
       cur.complete = s.offset;
     }
+    // Generations that came and went while we were down (state) or before the start: between the saved
+    // files and the one at the path now.
+    if (mine.length > 0 && (!cur || !s)) fp.adoptMissed(cur ?? undefined, now);
+    if (cur && cur.birth > fp.lastBirth) fp.lastBirth = cur.birth;
     fp.current = cur;
     return fp;
   });

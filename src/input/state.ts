@@ -15,6 +15,8 @@ export interface FileState {
   readonly offset: number;
   /** True for a file rotated away from `path` that was still being read. */
   readonly rotated: boolean;
+  /** Birth time in ns (decimal), "0" where the filesystem keeps none: finds generations rotated meanwhile. */
+  readonly birth: string;
 }
 
 export class StateFileError extends Error {
@@ -35,7 +37,9 @@ function isFileState(v: unknown): v is FileState {
     typeof s['fingerprint'] === 'string' &&
     Number.isSafeInteger(s['offset']) &&
     (s['offset'] as number) >= 0 &&
-    typeof s['rotated'] === 'boolean'
+    typeof s['rotated'] === 'boolean' &&
+    typeof s['birth'] === 'string' &&
+    /^\d+$/.test(s['birth'])
   );
 }
 
