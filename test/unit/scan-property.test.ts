@@ -108,6 +108,47 @@ describe('fast extractor vs JSON.parse reference', () => {
     agree(DEFAULT_PATHS, Buffer.from(text));
   });
 
+  // The string scan reads 4 bytes at a time: a quote, backslash or control character at every offset of a
+  // word, in keys and in values, must end or break the string exactly where JSON.parse says.
+  const special = fc.constantFrom('"', '\\', '\\"', '\\u0041', '\\u00g1', '\\x', '\u0000', '\u001f', '\t', '\r', '\n', 'é', '☃', '\u007f');
+  const wordOffsets = fc.tuple(fc.string({ maxLength: 9 }), special, fc.string({ maxLength: 9 }), fc.boolean());
+  it('agrees on quotes, escapes and control characters at every offset of a string', () => {
+    fc.assert(
+      fc.property(wordOffsets, ([before, mid, after, inKey]) => {
+        const body = `${before}${mid}${after}`;
+        const text = inKey ? `{"${body}":1,"code":200}` : `{"code":200,"msg":"${body}","ts":"${body}"}`;
+        agree(DEFAULT_PATHS, Buffer.from(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never reads the bytes after the line: a line inside a larger buffer, followed by anything', () => {
+    const tails = fc.oneof(fc.uint8Array({ maxLength: 12 }), fc.constantFrom('}', '"}', '0}', 'e}', '":1}', 'rue}', '\n{"code":1}').map((t) => Buffer.from(t)));
+    fc.assert(
+      fc.property(anyLine, fc.uint8Array({ maxLength: 7 }), tails, (line, head, tail) => {
+        const b = Buffer.concat([Buffer.from(head), line, Buffer.from(tail)]);
+        const fast = new FastExtractor(DEFAULT_PATHS, 1 << 20);
+        const alone = newLineResult();
+        const inside = newLineResult();
+        fast.extract(line, 0, line.length, alone);
+        fast.extract(b, head.length, head.length + line.length, inside);
+        expect({ ...inside, close: inside.close < 0 ? -1 : inside.close - head.length }).toEqual(alone);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('agrees when a key ends the memory of its buffer (no word can be read past it)', () => {
+    for (const text of ['{"code":1,"ts"', '{"ts":1,"code"', '{"a":{"response":{"code":7}},"response":{"code":3},"c"', '{"code":5,"co', '{"code":5,"'])
+      for (const tail of ['', ':1}', ':"2026-01-01T00:00:00Z"}']) {
+        const bytes = Buffer.from(text + tail);
+        // A Buffer that owns exactly its bytes: nothing readable after the last one.
+        const exact = Buffer.from(new Uint8Array(bytes).buffer);
+        agree(DEFAULT_PATHS, exact);
+      }
+  });
+
   it('handles 200k nested brackets without a stack overflow', () => {
     const deep = `{"code":200,"data":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
     agree(DEFAULT_PATHS, Buffer.from(deep));
