@@ -147,6 +147,7 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
   const inputs = files.length === 0 ? ['-'] : files;
   const follow = Boolean(flags['follow']);
   if (follow && inputs.includes('-')) throw new UsageError('--follow needs one or more files; standard input is followed anyway');
+  if (follow && flags['engine'] === 'reference') throw new UsageError('--engine reference reads its input once; --follow needs the fast engine');
   if (!follow) for (const f of inputs) if (f !== '-') readable('', f);
   for (const f of list(flags['codes'])) readable('--codes ', f);
   const webConfig = optString(flags['web-config']);

@@ -301,7 +301,7 @@ async function main(): Promise<void> {
     dead?.flush();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    const usage = e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.name === 'StateFileError';
+    const usage = e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.name === 'FollowError';
     port.postMessage({ type: 'error', message: e.path ? `${e.path}: ${e.code}` : e.message, usage } satisfies ReaderMessage);
     return;
   }

@@ -28,7 +28,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LineFramer } from './framing.js';
-import { loadState, serializeState, writeState, type FileState } from './state.js';
+import { FollowError, loadState, serializeState, writeState, type FileState } from './state.js';
 
 export interface FollowOptions {
   readonly paths: readonly string[];
@@ -144,7 +144,8 @@ function statPath(path: string): BigIntStats | undefined {
   }
 }
 
-const identity = (st: { dev: bigint; ino: bigint }): string => `${st.dev}:${st.ino}`;
+/** Device, inode and birth: an inode number freed by a deletion comes back with another birth time. */
+const identity = (st: { dev: bigint; ino: bigint; birth: bigint }): string => `${st.dev}:${st.ino}:${st.birth}`;
 
 class FollowedPath {
   current: OpenFile | null = null;
@@ -153,6 +154,8 @@ class FollowedPath {
   /** Birth time of the newest file taken from this path: later-born generations we never saw were missed. */
   lastBirth: bigint;
   private lastScanMs = 0;
+  /** Names of other followed paths in this directory that start with this one's: their files, not ours. */
+  others: string[] = [];
 
   constructor(
     readonly path: string,
@@ -255,7 +258,8 @@ class FollowedPath {
       // Inclusive bounds: file times are kernel ticks (ms apart), so a burst of rotations shares one birth
       // time; what we have read is excluded by identity instead.
       if (!st?.isFile() || st.birthtimeNs < this.lastBirth || (next && st.birthtimeNs > next.birth)) continue;
-      if (next?.sameAs(st) || this.holds(st) || this.reader.wasRead(st)) continue;
+      if (next?.sameAs(st) || this.holds(st) || this.reader.wasRead({ dev: st.dev, ino: st.ino, birth: st.birthtimeNs })) continue;
+      if (this.others.some((o) => name.startsWith(o))) continue;
       found.push({ name, birth: st.birthtimeNs, ino: st.ino });
     }
     found.sort((a, b) => (a.birth !== b.birth ? (a.birth < b.birth ? -1 : 1) : a.ino < b.ino ? -1 : a.ino > b.ino ? 1 : 0));
@@ -311,6 +315,12 @@ class FileReader {
 
   /** Opens `path` (null when it is not there or not a regular file) and positions it at `offset`. */
   open(path: string, offset: number | 'end', now: number, strict = false): OpenFile | null {
+    // Never open what is not a regular file: opening a FIFO would block until a writer comes.
+    const kind = statPath(path);
+    if (kind && !kind.isFile()) {
+      if (strict) throw new FollowError(`${path}: not a regular file`);
+      return null;
+    }
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -321,7 +331,6 @@ class FileReader {
     const st = fstatSync(fd, { bigint: true });
     if (!st.isFile()) {
       closeSync(fd);
-      if (strict) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EISDIR', path });
       return null;
     }
     const size = Number(st.size);
@@ -372,7 +381,7 @@ class FileReader {
     if (this.released.size > REMEMBER) this.released.delete(this.released.values().next().value!);
   }
 
-  wasRead(st: { dev: bigint; ino: bigint }): boolean {
+  wasRead(st: { dev: bigint; ino: bigint; birth: bigint }): boolean {
     return this.released.has(identity(st));
   }
 
@@ -413,6 +422,10 @@ function openAll(opts: FollowOptions, reader: FileReader, saved: readonly FileSt
     const mine = saved.filter((s) => s.path === path);
     const newestSaved = mine.reduce((b, s) => (BigInt(s.birth) > b ? BigInt(s.birth) : b), 0n);
     const fp = new FollowedPath(path, reader, mine.length > 0 ? newestSaved : startedNs);
+    fp.others = opts.paths
+      .map((p) => resolve(p))
+      .filter((p) => p !== path && dirname(p) === dirname(path) && basename(p).startsWith(basename(path)))
+      .map((p) => basename(p));
     const resumable = (f: OpenFile, s: FileState): boolean =>
       f.sameAs({ dev: BigInt(s.dev), ino: BigInt(s.ino) }) && samePrefix(f.fingerprint, Buffer.from(s.fingerprint, 'base64')) && Number(fstatSync(f.fd).size) >= s.offset;
     const st = statPath(path);

@@ -19,8 +19,9 @@ export interface FileState {
   readonly birth: string;
 }
 
-export class StateFileError extends Error {
-  override name = 'StateFileError';
+/** A followed path or the state file that cannot be used: the user's to fix (exit 2). */
+export class FollowError extends Error {
+  override name = 'FollowError';
 }
 
 const VERSION = 1;
@@ -57,11 +58,11 @@ export function loadState(file: string): FileState[] {
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new StateFileError(`--state-file ${file}: not JSON; remove it to start afresh`);
+    throw new FollowError(`--state-file ${file}: not JSON; remove it to start afresh`);
   }
   const d = doc as { version?: unknown; files?: unknown };
   if (d === null || typeof d !== 'object' || d.version !== VERSION || !Array.isArray(d.files) || !d.files.every(isFileState)) {
-    throw new StateFileError(`--state-file ${file}: not a state file of this version; remove it to start afresh`);
+    throw new FollowError(`--state-file ${file}: not a state file of this version; remove it to start afresh`);
   }
   return d.files;
 }

@@ -1,6 +1,7 @@
 // --follow end to end: the real CLI follows real files while the test rotates, truncates, deletes and
 // re-creates them the way logrotate and gateway processes do. Counts come from /metrics while it runs and
 // from --summary-json at the end, and must equal what was written, line for line.
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,10 +127,20 @@ describe('follow: where it starts', () => {
     expect(total(await f.finish())).toBe(60);
   });
 
-  it('refuses a directory with exit code 2', async () => {
-    const res = await runCli(['--follow', tempDir(), '--output', 'none', '--listen', 'none']);
+  it('refuses --engine reference, which reads its input once, with exit code 2', async () => {
+    const res = await runCli(['--follow', join(tempDir(), 'api.log'), '--engine', 'reference', '--listen', 'none']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/EISDIR/);
+    expect(res.stderr).toContain('--follow needs the fast engine');
+  });
+
+  it('refuses a directory or a FIFO with exit code 2 (opening a FIFO would block)', async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    for (const path of [dir, join(dir, 'fifo')]) {
+      const res = await runCli(['--follow', path, '--output', 'none', '--listen', 'none'], { timeoutMs: 10_000 });
+      expect(res.code).toBe(2);
+      expect(res.stderr).toContain(`${path}: not a regular file`);
+    }
   });
 });
 
