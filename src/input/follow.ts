@@ -17,14 +17,15 @@
 // good (rotated and quiet, deleted, truncated), since nothing can complete it then.
 //
 // Why not a tail library: @logdna/tail-file 4.0.2 (the best kept of them) and `tail` 2.2.6 were run on the
-// scenarios of the rotation tests below, polling every 100 ms. tail-file lost 100 of 100 lines of a file
-// created after the start (start() rejects with ENOENT), 199 of 500 on a copytruncate refilled past the old
-// size within a poll, 100 of 200 when a deleted file came back after 3 s (it gives up after 10 retries),
-// 1 of 151 when the writer appended to the renamed file after the poll saw the rename, and 72,000 of
-// 100,000 with a rename every 256 KB (it reads the file it opened first and the newest, skipping the ones
-// rotated in between). `tail` lost more in every case. Both also read by name after the rename check, which
-// races with the next rotation, and run on the event loop, which this thread leaves blocked while a stalled
-// stdout holds it. A poll every 100 ms at most costs three small syscalls per file.
+// scenarios of test/e2e/follow.test.ts, polling every 100 ms, counting distinct lines received. tail-file
+// lost 100 of 100 lines of a file created after the start (start() rejects with ENOENT), 199 of 500 on a
+// copytruncate refilled past the old size within a poll, 100 of 200 when a deleted file came back after 3 s
+// (it gives up after 10 retries), 1 of 151 when the writer appended to the renamed file after the poll saw
+// the rename, and 72,000 of 100,000 with a rename every 256 KB (it reads the file it opened first and the
+// newest, skipping the ones rotated in between); `tail` lost more in every case. tail-file also reads by
+// name after its rename check, which races with the next rotation, and both run on the event loop, which
+// this thread leaves blocked while a stalled stdout holds it. Here a poll every 100 ms at most costs a
+// stat, an fstat and two small reads per file.
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LineFramer } from './framing.js';
@@ -131,7 +132,7 @@ function lastLineEnd(fd: number, size: number): number {
     if (r === 0) break;
     n += r;
   }
-  const lf = b.lastIndexOf(0x0a, n - 1);
+  const lf = b.subarray(0, n).lastIndexOf(0x0a);
   return lf >= 0 ? from + lf + 1 : n === 0 ? from : size;
 }
 
