@@ -11,9 +11,7 @@ import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import type { EndReason } from './engine/protocol.js';
-import { createRegistry } from './metrics/registry.js';
-import { startMetricsServer, type MetricsServer } from './metrics/server.js';
-import { loadWebConfig } from './metrics/webconfig.js';
+import type { MetricsServer } from './metrics/server.js';
 import { errcodeDescriptions } from './output/describe.js';
 import { LiveView } from './output/live.js';
 import { formatSummary, summarize } from './output/summary.js';
@@ -34,7 +32,6 @@ async function tableOrUsageError(config: Config): Promise<CodeTable> {
 export async function run(config: Config): Promise<void> {
   const started = Date.now();
   let table = await tableOrUsageError(config);
-  const webConfig = config.webConfig ? await loadWebConfig(config.webConfig) : undefined;
   const engine = new Engine(
     {
       inputs: config.inputs,
@@ -50,6 +47,14 @@ export async function run(config: Config): Promise<void> {
     },
     table,
   );
+  // Loaded while the reader thread loads its own modules on the other core: prom-client, the HTTP server,
+  // YAML and bcrypt are a third of the start-up time.
+  const [{ createRegistry }, { startMetricsServer }, { loadWebConfig }] = await Promise.all([
+    import('./metrics/registry.js'),
+    import('./metrics/server.js'),
+    import('./metrics/webconfig.js'),
+  ]);
+  const webConfig = config.webConfig ? await loadWebConfig(config.webConfig) : undefined;
 
   const detector = new SpikeDetector(
     { windowSec: config.alertWindowSec, minCount: config.alertMinCount, ratio: config.alertRatio, factor: config.alertFactor },

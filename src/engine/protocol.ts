@@ -21,11 +21,12 @@ export interface ReaderConfig {
 export interface ReaderData {
   readonly config: ReaderConfig;
   readonly table: readonly CodeEntry[];
-  /** Int32Array over it: [STOP] is set by the main thread to ask the reader to finish. */
+  /** Int32Array over it: [GO] is set by the main thread to let the reader read, [STOP] to make it finish. */
   readonly control: SharedArrayBuffer;
 }
 
 export const STOP = 0;
+export const GO = 1;
 
 export type EndReason = 'eof' | 'stopped' | 'stdout-closed';
 
