@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generate } from '../../dist/tools/generate.js';
-import { CLI, codeCounts, runCli, type SummaryJson } from '../support/exec.js';
+import { CLI, ROOT, codeCounts, runCli, type SummaryJson } from '../support/exec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'errcode-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -142,6 +142,31 @@ describe('life cycle', () => {
     });
     expect(res.code).toBe(0);
     expect(res.stderr).toContain('lines');
+  });
+
+  it('exits at once with 130 on a second SIGINT while the first waits for an Alertmanager that never answers', async () => {
+    // The first SIGINT's shutdown gives a hung Alertmanager 2 s to take the firing alert; the second ends it.
+    const hung = createServer(() => {});
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`;
+    const res = await runCli(['--output', 'none', '--listen', 'none', '--alertmanager-url', url], {
+      onSpawn: (child) => {
+        child.stdin!.write(readFileSync(join(ROOT, 'fixtures/sample.ndjson')));
+        let err = '';
+        let interrupted = false;
+        child.stderr!.on('data', (b: Buffer) => {
+          err += b.toString();
+          if (interrupted || !err.includes('"status":"firing"')) return;
+          interrupted = true;
+          child.kill('SIGINT');
+          setTimeout(() => child.kill('SIGINT'), 200);
+        });
+      },
+    });
+    hung.closeAllConnections();
+    hung.close();
+    expect(res.code).toBe(130);
+    expect(res.stderr).not.toContain('lines, ');
   });
 
   it('skips oversized lines without losing the next ones, and dead-letters what it could not count', async () => {
