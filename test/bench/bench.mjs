@@ -267,7 +267,7 @@ function startServing(args, stdin) {
     child.stderr.on('data', (b) => {
       err += b;
       const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve({ child, url: `${m[1].replace(/\/$/, '')}/metrics`, exited, t0 });
+      if (m) resolve({ child, url: m[1], exited, t0 });
     });
     child.on('error', reject);
     child.on('close', (code) => reject(new Error(`exited ${code} before listening: ${err}`)));
@@ -283,12 +283,16 @@ async function scrapeUntilExit(run, everyMs, onScrape) {
     const t = performance.now();
     try {
       const s = await scrape(run.url);
+      if (s.status !== 200) throw new Error(`${run.url} answered ${s.status}`);
       if (!done) {
         scrapes.push(s);
         onScrape?.(s, (t - run.t0) / 1000);
       }
     } catch (e) {
-      if (!done) throw e;
+      // The endpoint closes a moment before the process exits: a refused scrape then is the end.
+      const ended = await Promise.race([run.exited.then(() => true), sleep(1000).then(() => false)]);
+      if (!ended) throw e;
+      break;
     }
     await sleep(Math.max(0, everyMs - (performance.now() - t)));
   }

@@ -2,10 +2,9 @@
 // older ones deleted), the CLI following them with a state file, /metrics scraped every second. Passes
 // when, after the warm-up, RSS grows less than 10%, the open descriptors stay flat, the event-loop lag
 // stays bounded, and every line written is counted exactly once. Not part of the CI tests: it runs for
-// minutes. From the repository root, after `npm run build`:
+// minutes. From the repository root:
 //
-//   npx tsc --ignoreConfig --outDir /tmp/soak --module nodenext --moduleResolution nodenext --target es2022 \
-//     --types node --skipLibCheck test/bench/soak-follow.ts && node /tmp/soak/soak-follow.js [--minutes 10] [--rate 2000]
+//   npm run bench:follow [-- --minutes 10 --rate 2000]
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
