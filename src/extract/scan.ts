@@ -4,8 +4,9 @@
 //
 // Where the time goes (test/bench/RESULTS.md has the numbers): the pass is one function with local
 // variables, so each token costs a few compares and no call; string bodies, most of a gateway line's
-// bytes, are skipped by a one-lookup-per-byte loop that stops only at '"', '\' or a control character;
-// keys are compared with the looked-up keys only at the depths of the looked-up paths, by length first.
+// bytes, are skipped 4 bytes a step up to the first '"', '\' or control character; a key is first
+// compared with the key at the same place of the previous line (gateways write one shape), and only
+// keys at the depths of the looked-up paths are looked up, by a hash of their first word.
 import type { FieldPaths } from './paths.js';
 import { INVALID_CODE, MALFORMED, MISSING_CODE, OK, type LineResult } from './result.js';
 import { codeFromNumber, codeFromString, statusFromNumber, timeFromBytes, timeFromNumber, timeFromString } from './values.js';
@@ -144,6 +145,30 @@ function stringStop(b: Buffer, view: DataView<ArrayBufferLike>, base: number, i:
   return i;
 }
 
+// The keys of the previous line, by depth and place: a gateway writes every line with the same keys in the
+// same order, so `"key":` is first compared, 4 bytes a step, with the key found at the same place last time.
+const MEMO_DEPTH = 4;
+const MEMO_MEMBERS = 32;
+const MEMO_WORDS = 16;
+
+/** Whether b[i, i + len) (within the line) holds the `len` bytes packed little-endian in words[w...]. */
+function sameBytes(view: DataView<ArrayBufferLike>, base: number, i: number, end: number, words: Int32Array, w: number, len: number): boolean {
+  if (i + len > end) return false;
+  let k = 0;
+  for (; k + 4 <= len; k += 4) if (view.getInt32(base + i + k, true) !== words[w++]) return false;
+  for (; k < len; k++) if (view.getUint8(base + i + k) !== ((words[w]! >>> ((k & 3) << 3)) & 0xff)) return false;
+  return true;
+}
+
+/** Packs b[s, s + len) little-endian into words[w...]. */
+function pack(b: Buffer, s: number, len: number, words: Int32Array, w: number): void {
+  for (let k = 0; k < len; k += 4) {
+    let x = 0;
+    for (let j = Math.min(4, len - k) - 1; j >= 0; j--) x = (x << 8) | b[s + k + j]!;
+    words[w++] = x;
+  }
+}
+
 export class FastExtractor {
   private readonly root = node('');
   /** A DataView over the ArrayBuffer of the last line's Buffer, for the 4-bytes-at-a-time string scan. */
@@ -161,6 +186,13 @@ export class FastExtractor {
   private types: Uint8Array;
   /** Path nodes of the open objects along a looked-up path (depth 0..nodeDepth). */
   private readonly nodes: PathNode[] = [];
+  /** Members seen so far in the open object at each depth below MEMO_DEPTH. */
+  private readonly members = new Int32Array(MEMO_DEPTH);
+  /** Per depth and place: the length of `"key":`, its bytes, and the key's node under memoParent. */
+  private readonly memoLen = new Int32Array(MEMO_DEPTH * MEMO_MEMBERS);
+  private readonly memoWords = new Int32Array(MEMO_DEPTH * MEMO_MEMBERS * MEMO_WORDS);
+  private readonly memoParent: (PathNode | null)[] = new Array<PathNode | null>(MEMO_DEPTH * MEMO_MEMBERS).fill(null);
+  private readonly memoNode: (PathNode | null)[] = new Array<PathNode | null>(MEMO_DEPTH * MEMO_MEMBERS).fill(null);
 
   constructor(paths: FieldPaths, maxLineBytes: number) {
     const slotOf = new Map<string, number>();
@@ -315,6 +347,12 @@ export class FastExtractor {
     const kind = this.kind;
     const vStart = this.vStart;
     const vEnd = this.vEnd;
+    const members = this.members;
+    const memoLen = this.memoLen;
+    const memoWords = this.memoWords;
+    const memoParent = this.memoParent;
+    const memoNode = this.memoNode;
+    members[0] = 0;
     let depth = 0;
     let nodeDepth = 0;
     nodes[0] = this.root;
@@ -336,22 +374,44 @@ export class FastExtractor {
       } else {
         if (obj) {
           if (c !== 0x22) return false;
-          const ks = ++i;
-          i = stringStop(b, view, base, i, end);
-          let escaped = false;
-          if (b[i] !== 0x22) {
-            i = escapedStringEnd(b, i, end);
-            if (i < 0) return false;
-            escaped = true;
+          const m = depth < MEMO_DEPTH ? depth * MEMO_MEMBERS + (members[depth]++ & (MEMO_MEMBERS - 1)) : -1;
+          const len = m >= 0 ? memoLen[m]! : 0;
+          if (len > 0 && sameBytes(view, base, i, end, memoWords, m * MEMO_WORDS, len)) {
+            // The same `"key":` as at this place last time: a key without escapes, so the same key.
+            if (depth === nodeDepth) {
+              const parent = nodes[depth]!;
+              if (memoParent[m] !== parent) {
+                memoParent[m] = parent;
+                memoNode[m] = match(parent, b, view, base, i + 1, i + len - 2);
+              }
+              matched = memoNode[m] as PathNode | null;
+            }
+            i += len;
+          } else {
+            const qs = i;
+            const ks = ++i;
+            i = stringStop(b, view, base, i, end);
+            let escaped = false;
+            if (b[i] !== 0x22) {
+              i = escapedStringEnd(b, i, end);
+              if (i < 0) return false;
+              escaped = true;
+            }
+            if (i >= end) return false;
+            if (depth === nodeDepth) matched = escaped ? matchEscaped(nodes[depth]!, b, ks, i) : match(nodes[depth]!, b, view, base, ks, i);
+            c = b[++i]!;
+            if (c !== 0x3a) {
+              while (WS[c] === 1 && i < end) c = b[++i]!;
+              if (c !== 0x3a) return false;
+            } else if (m >= 0 && !escaped && i + 1 - qs <= MEMO_WORDS * 4) {
+              memoLen[m] = i + 1 - qs;
+              pack(b, qs, i + 1 - qs, memoWords, m * MEMO_WORDS);
+              memoParent[m] = depth === nodeDepth ? nodes[depth]! : null;
+              memoNode[m] = matched;
+            }
+            i++;
           }
-          if (i >= end) return false;
-          if (depth === nodeDepth) matched = escaped ? matchEscaped(nodes[depth]!, b, ks, i) : match(nodes[depth]!, b, view, base, ks, i);
-          c = b[++i]!;
-          if (c !== 0x3a) {
-            while (WS[c] === 1 && i < end) c = b[++i]!;
-            if (c !== 0x3a) return false;
-          }
-          c = b[++i]!;
+          c = b[i]!;
           if (WS[c] === 1) {
             do c = b[++i]!;
             while (WS[c] === 1 && i < end);
@@ -386,6 +446,7 @@ export class FastExtractor {
           if (i >= end) return false;
           depth++;
           types[depth] = c === 0x7b ? OBJ : ARR;
+          if (depth < MEMO_DEPTH) members[depth] = 0;
           if (matched !== null && c === 0x7b && matched.children.length > 0) {
             nodes[depth] = matched;
             nodeDepth = depth;

@@ -40,19 +40,21 @@ function objectText(depth: number): fc.Arbitrary<Raw> {
 }
 
 const validLine = objectText(3).map((r) => Buffer.from(r.text));
-const mutated = fc.tuple(validLine, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('truncate', 'insert', 'replace', 'append')).map(([b, at, byte, how]) => {
-  const i = b.length === 0 ? 0 : at % b.length;
-  if (how === 'truncate') return b.subarray(0, i);
-  if (how === 'append') return Buffer.concat([b, Buffer.from([byte])]);
-  if (how === 'insert') return Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
-  const c = Buffer.from(b);
-  c[i] = byte;
-  return c;
-});
+/** `b` truncated, or with one byte inserted, replaced or appended. */
+const mutationOf = (b: Buffer): fc.Arbitrary<Buffer> =>
+  fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('truncate', 'insert', 'replace', 'append')).map(([at, byte, how]) => {
+    const i = b.length === 0 ? 0 : at % b.length;
+    if (how === 'truncate') return b.subarray(0, i);
+    if (how === 'append') return Buffer.concat([b, Buffer.from([byte])]);
+    if (how === 'insert') return Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]);
+    const c = Buffer.from(b);
+    c[i] = byte;
+    return c;
+  });
+const mutated = validLine.chain(mutationOf);
 const anyLine = fc.oneof(validLine, mutated, fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')));
 
-function agree(paths: typeof DEFAULT_PATHS, line: Buffer): void {
-  const fast = new FastExtractor(paths, 1 << 20);
+function agree(paths: typeof DEFAULT_PATHS, line: Buffer, fast = new FastExtractor(paths, 1 << 20)): void {
   const a = newLineResult();
   const b = newLineResult();
   fast.extract(line, 0, line.length, a);
@@ -84,6 +86,29 @@ describe('fast extractor vs JSON.parse reference', () => {
   it('agrees with configured nested paths', () => {
     const paths = fieldPaths('data.code', 'response.status', 'body.ts');
     fc.assert(fc.property(anyLine, (line) => agree(paths, line)), { numRuns: 2000 });
+  });
+
+  // The extractor remembers the previous line's keys by place: runs of one shape with one-byte changes (a
+  // key cut short, lengthened, replaced or escaped; a colon moved) must decide each line on its own.
+  it('agrees line after line through one extractor, whatever the lines before', () => {
+    const runs = validLine.chain((b) => fc.array(fc.oneof(fc.constant(b), mutationOf(b), validLine), { minLength: 2, maxLength: 30 }));
+    for (const paths of [DEFAULT_PATHS, fieldPaths('data.code', 'response.status', 'body.ts')]) {
+      fc.assert(
+        fc.property(runs, (lines) => {
+          const fast = new FastExtractor(paths, 1 << 20);
+          for (const line of lines) agree(paths, line, fast);
+        }),
+        { numRuns: 1500 },
+      );
+    }
+  });
+
+  it('takes a remembered key for what it is under its own parent', () => {
+    for (const paths of [DEFAULT_PATHS, fieldPaths('response.code', 'data.code', 'body.ts')]) {
+      const fast = new FastExtractor(paths, 1 << 20);
+      for (const text of ['{"response":{"code":1}}', '{"data":{"code":502}}', '{"response":{"code":3}}', '{"body":{"code":4}}', '{"body":{"codes":5}}', '{"response":{"co\\u0064e":6}}', '{"response" :{"code" :7}}', '{"response":{"code"'])
+        agree(paths, Buffer.from(text), fast);
+    }
   });
 
   it.each([
