@@ -1,7 +1,8 @@
 // Line framing with a byte limit. Lines are handed out as views into the read buffer; only a line that
-// spans two reads is copied (into a carry buffer of at most maxLineBytes). A line longer than the limit is
-// handed out in pieces and never buffered whole (split2's maxLength counts characters of the unfinished
-// tail instead, so it cannot give this guarantee).
+// spans two reads is copied, into a carry buffer that grows as needed up to maxLineBytes (a follower keeps
+// a framer per open file, and most never carry more than a few hundred bytes). A line longer than the
+// limit is handed out in pieces and never buffered whole (split2's maxLength counts characters of the
+// unfinished tail instead, so it cannot give this guarantee).
 
 export interface LineSink {
   /** One line b[start, end) without its '\n'; `skip` is 3 when it starts with the input's UTF-8 BOM. */
@@ -14,7 +15,7 @@ export interface LineSink {
 const LF = 0x0a;
 
 export class LineFramer {
-  private readonly carry: Buffer;
+  private carry = Buffer.alloc(0);
   private carryLen = 0;
   /** Inside an oversized line: pieces go out as they come until its newline. */
   private skipping = false;
@@ -23,8 +24,16 @@ export class LineFramer {
   constructor(
     private readonly maxLineBytes: number,
     private readonly sink: LineSink,
-  ) {
-    this.carry = Buffer.allocUnsafe(maxLineBytes);
+  ) {}
+
+  /** Room in the carry buffer for `n` bytes in all (n <= maxLineBytes), keeping what it holds. */
+  private reserve(n: number): Buffer {
+    if (n > this.carry.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxLineBytes, Math.max(n, 2 * this.carry.length, 4096)));
+      this.carry.copy(grown, 0, 0, this.carryLen);
+      this.carry = grown;
+    }
+    return this.carry;
   }
 
   push(chunk: Buffer): void {
@@ -41,7 +50,7 @@ export class LineFramer {
         if (stop > 0) this.piece(chunk, 0, stop);
         this.skipping = true;
       } else {
-        chunk.copy(this.carry, this.carryLen, 0, stop);
+        chunk.copy(this.reserve(this.carryLen + stop), this.carryLen, 0, stop);
         this.carryLen += stop;
         if (nl >= 0) {
           const n = this.carryLen;
@@ -70,7 +79,7 @@ export class LineFramer {
         this.piece(chunk, pos, len);
         this.skipping = true;
       } else {
-        chunk.copy(this.carry, 0, pos, len);
+        chunk.copy(this.reserve(len - pos), 0, pos, len);
         this.carryLen = len - pos;
       }
     }

@@ -91,6 +91,18 @@ describe('LineFramer', () => {
     );
   });
 
+  it('grows its carry buffer for long lines cut into many reads, keeping what it holds', () => {
+    const long = fc.array(fc.oneof(token, fc.integer({ min: 1, max: 9000 }).map((n) => 'y'.repeat(n))), { maxLength: 12 }).map((ts) => Buffer.from(ts.join(''), 'latin1'));
+    fc.assert(
+      fc.property(long, fc.array(fc.nat(), { maxLength: 60 }), fc.integer({ min: 1000, max: 40_000 }), (bytes, points, max) => {
+        const { events, framer } = frame(cut(bytes, points), max);
+        framer.end();
+        expect(events).toEqual(oracle(bytes, max));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('cuts a line of exactly the limit whole, one byte more is oversized', () => {
     for (const split of [0, 1, 5, 9, 10, 11]) {
       const bytes = Buffer.from('0123456789\n0123456789a\nok\n');
