@@ -1,4 +1,5 @@
-// The platform's code table (shared/error-code-table.md), code for code and description for description.
+// The platform's code table (fixtures/error-code-table.md is the platform's file), code for code and
+// description for description.
 // test/unit/codes-table.test.ts parses that Markdown file and compares it with this list, so they cannot drift.
 import type { Category } from './category.js';
 

@@ -1,5 +1,5 @@
 // Loaders for code tables published by the platform: a JSON array, a JSON object, or Markdown like
-// shared/error-code-table.md. They throw CodeTableError with a one-line reason; the caller decides what a
+// fixtures/error-code-table.md. They throw CodeTableError with a one-line reason; the caller decides what a
 // failure means (exit 2 at start-up, keep the old table on a reload).
 import { readFile } from 'node:fs/promises';
 import { BUILTIN_CODES, type CodeEntry } from './builtin.js';
