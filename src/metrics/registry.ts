@@ -44,14 +44,21 @@ export function createRegistry(src: MetricsSources): Registry {
     },
   });
 
+  const infoOf: { table: CodeTable | undefined; series: number } = { table: undefined, series: -1 };
   new Gauge({
     name: names.codeInfo,
     help: 'Descriptions of every known code (value 1): join on code for the platform description.',
     labelNames: ['code', 'category', 'description', 'description_en'],
     registers,
     collect() {
-      this.reset();
+      // Rebuilt only when the table or the set of series changed: a scrape would otherwise make
+      // hundreds of label sets for text that stays the same.
       const table = src.table();
+      const series = src.counts().series.length;
+      if (table === infoOf.table && series === infoOf.series) return;
+      infoOf.table = table;
+      infoOf.series = series;
+      this.reset();
       const seen = new Set<string>();
       for (const e of table.entries) {
         seen.add(`${e.code}|${e.category}`);

@@ -150,3 +150,25 @@ describe('--metrics-prefix', () => {
     expect(await cli.stop()).toBe(0);
   });
 });
+
+describe('errcode_code_info after a reload and new series', () => {
+  it('follows a SIGHUP reload and every series that appears later', async () => {
+    const codes = join(dir, 'reload-codes.json');
+    writeFileSync(codes, '{"5999":"旧描述"}');
+    const cli = await startCli(['--codes', codes, '--output', 'none', '--listen', '127.0.0.1:0'], { stdin: 'pipe' });
+    const info = async (code: string): Promise<string[]> => samples(await scrape(cli.url), 'errcode_code_info', { code }).map((s) => s.labels['description']!);
+    expect(await info('5999')).toEqual(['旧描述']);
+
+    writeFileSync(codes, '{"5999":"新描述","5998":"另一个"}');
+    cli.proc.kill('SIGHUP');
+    for (let i = 0; i < 100 && !cli.stderr().includes('code table reloaded'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await info('5999')).toEqual(['新描述']);
+    expect(await info('5998')).toEqual(['另一个']);
+
+    expect(await info('7777')).toEqual([]);
+    cli.proc.stdin!.write('{"code":7777}\n');
+    await waitForLines(cli.url, 1);
+    expect(await info('7777')).toHaveLength(1);
+    expect(await cli.stop()).toBe(0);
+  });
+});
