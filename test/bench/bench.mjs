@@ -210,7 +210,7 @@ function markdown(report) {
     out.push(`**${ds.shape}**: ${ds.lines.toLocaleString('en')} lines, ${(ds.bytes / 1e6).toFixed(0)} MB`, '');
     out.push('| contender | median s | lines/s | CPU s | x naive | x mtail | time / pipe | peak RSS |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of Object.values(ds.results)) {
-      out.push(`| ${r.name} | ${r.wallS.toFixed(2)} | ${Math.round(r.linesPerS).toLocaleString('en')} | ${r.cpuS.toFixed(2)} | ${r.vsNaive.toFixed(2)} | ${r.vsMtail === null ? '-' : r.vsMtail.toFixed(2)} | ${r.pipeTimes.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`);
+      out.push(`| ${r.name.replaceAll('|', '\\|')} | ${r.wallS.toFixed(2)} | ${Math.round(r.linesPerS).toLocaleString('en')} | ${r.cpuS.toFixed(2)} | ${r.vsNaive.toFixed(2)} | ${r.vsMtail === null ? '-' : r.vsMtail.toFixed(2)} | ${r.pipeTimes.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`);
     }
     out.push('');
   }
