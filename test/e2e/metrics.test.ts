@@ -172,3 +172,21 @@ describe('errcode_code_info after a reload and new series', () => {
     expect(await cli.stop()).toBe(0);
   });
 });
+
+describe('label values that need escaping', () => {
+  it('writes quotes, backslashes and newlines of a description escaped, as promtool and Prometheus read them', async () => {
+    const codes = join(dir, 'escapes.json');
+    const description = 'say "hi" \\ to C:\\path\nnext line';
+    writeFileSync(codes, JSON.stringify({ 5997: description }));
+    const cli = await startCli(['--codes', codes, '--output', 'none', '--listen', '127.0.0.1:0'], { stdin: 'pipe' });
+    cli.proc.stdin!.write('{"code":5997}\n');
+    await waitForLines(cli.url, 1);
+    const body = await (await fetch(cli.url)).text();
+    expect(body).toContain('description="say \\"hi\\" \\\\ to C:\\\\path\\nnext line"');
+    expect(samples(parseExposition(body), 'errcode_code_info', { code: '5997' })[0]?.labels['description']).toBe(description);
+    expect(samples(parseExposition(body), 'errcode_responses_total', { code: '5997' })[0]?.value).toBe(1);
+    const res = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    expect(res.stderr + res.stdout).toBe('');
+    expect(await cli.stop()).toBe(0);
+  });
+});
