@@ -14,7 +14,7 @@ import type { EndReason } from './engine/protocol.js';
 import type { MetricsServer } from './metrics/server.js';
 import { errcodeDescriptions } from './output/describe.js';
 import { LiveView } from './output/live.js';
-import { formatSummary, summarize } from './output/summary.js';
+import { formatSummary, summarize, type Summary } from './output/summary.js';
 
 const log = (line: string): void => {
   process.stderr.write(`errcode-stream: ${line}\n`);
@@ -94,6 +94,8 @@ export async function run(config: Config): Promise<void> {
     config.output === 'live'
       ? new LiveView(process.stdout, { counts: () => engine.counts, table: () => table, activeAlerts: () => [...active.values()] }, config.lang)
       : undefined;
+  // Cut to the terminal's width when stderr is one; whole in a file or a pipe.
+  const report = (s: Summary): string => formatSummary(s, config.lang, process.stderr.isTTY ? process.stderr.columns : undefined);
   const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
 
   const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier });
@@ -135,7 +137,7 @@ export async function run(config: Config): Promise<void> {
     const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
     if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
     // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
-    if (reason !== 'stdout-closed') process.stderr.write(formatSummary(summary, config.lang));
+    if (reason !== 'stdout-closed') process.stderr.write(report(summary));
     await server?.close();
     await engine.terminate();
     process.exit(0);
@@ -161,7 +163,7 @@ export async function run(config: Config): Promise<void> {
       clearInterval(ticker);
       live?.stop();
       const s = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
-      process.stderr.write(formatSummary(s, config.lang));
+      process.stderr.write(report(s));
       log('input ended; --keep-serving keeps the metrics endpoint up until a signal');
       return;
     }

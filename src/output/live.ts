@@ -10,7 +10,6 @@
 // Decoration is ASCII only. Box drawing, middle dots, arrows and the ellipsis are East Asian "ambiguous"
 // width: terminals set up for Chinese, the audience of `--lang zh`, draw them two columns wide and the
 // layout would break. Widths are measured in terminal columns (CJK characters take two).
-import stringWidth from 'string-width';
 import type { AlertEvent } from '../alerts/events.js';
 import { CATEGORIES, FAMILIES, familyOf, type Category } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
@@ -18,6 +17,7 @@ import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
 import { errcodeDescriptions } from './describe.js';
 import { summarize, type Summary } from './summary.js';
+import { displayWidth, fitWidth, padWidth } from './width.js';
 
 export interface LiveSource {
   counts(): Counts;
@@ -53,40 +53,6 @@ export interface ScreenOptions {
 export const REFRESH_MS = 1000;
 export const PLAIN_EVERY_MS = 5000;
 
-// ---- text measured in terminal columns ----
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/** Columns the text takes in a terminal. */
-export function displayWidth(text: string): number {
-  return stringWidth(text);
-}
-
-/**
- * The text cut to at most `width` columns, ending in `...` when cut. Cuts between grapheme clusters, so a
- * CJK character (two columns) or an emoji sequence is never split.
- */
-export function fitWidth(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (stringWidth(text) <= width) return text;
-  const mark = width >= 4 ? '...' : '';
-  const room = width - mark.length;
-  let out = '';
-  let used = 0;
-  for (const { segment } of segmenter.segment(text)) {
-    const w = stringWidth(segment);
-    if (used + w > room) break;
-    out += segment;
-    used += w;
-  }
-  return out + mark;
-}
-
-/** Pads with spaces to exactly `width` columns (cutting first if longer). */
-export function padWidth(text: string, width: number): string {
-  const fitted = fitWidth(text, width);
-  return fitted + ' '.repeat(Math.max(0, width - stringWidth(fitted)));
-}
 
 // Descriptions come from tables loaded from files and URLs: a control character in one must not reach the
 // terminal as a command (cursor moves, title changes, a cleared screen).
@@ -144,9 +110,9 @@ function flow(lead: string, items: readonly string[], width: number): string[] {
   let line = lead;
   for (const item of items) {
     const next = line === lead ? line + item : `${line}  ${item}`;
-    if (line !== lead && stringWidth(next) > width) {
+    if (line !== lead && displayWidth(next) > width) {
       lines.push(line);
-      line = ' '.repeat(stringWidth(lead)) + item;
+      line = ' '.repeat(displayWidth(lead)) + item;
     } else line = next;
   }
   lines.push(line);
@@ -161,7 +127,7 @@ function describe(code: string, table: CodeTable, lang: Lang): string {
 
 /** The top codes of an alert on one line, their descriptions sharing what the codes leave of it. */
 function topCodesLine(lead: string, codes: AlertEvent['top_codes'], o: ScreenOptions): string {
-  const room = o.width - stringWidth(lead);
+  const room = o.width - displayWidth(lead);
   // As many codes as keep each description at least 8 columns wide (the first code always shows).
   for (let n = codes.length; n >= 1; n--) {
     const items = codes.slice(0, n).map((c) => `${c.code} (${num(c.count)}) `);
@@ -232,7 +198,7 @@ function codeLines(s: Summary, o: ScreenOptions, rows: number): Row[] {
   for (const c of shown) {
     const left = row(c.code, c.category, num(c.count), pct(c.count, s.responses));
     const d = clean(o.lang === 'en' ? c.description_en : c.description);
-    out.push({ text: left + fitWidth(d, o.width - stringWidth(left)), sgr: '' });
+    out.push({ text: left + fitWidth(d, o.width - displayWidth(left)), sgr: '' });
   }
   return out;
 }

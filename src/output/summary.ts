@@ -4,6 +4,7 @@ import type { CodeTable } from '../codes/table.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES, type Outcome } from '../extract/result.js';
 import { errcodeDescriptions } from './describe.js';
+import { fitWidth } from './width.js';
 
 export interface CodeSummary {
   readonly code: string;
@@ -47,7 +48,11 @@ export function summarize(counts: Counts, table: CodeTable, seconds: number, ale
 const num = (n: number): string => n.toLocaleString('en-US');
 const pct = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-');
 
-export function formatSummary(s: Summary, lang: 'zh' | 'en', topCodes = 15): string {
+/**
+ * The end-of-run report. `columns`, when stderr is a terminal, cuts descriptions to fit its width (a cut
+ * line wraps into the next row); a file or a pipe gets them whole.
+ */
+export function formatSummary(s: Summary, lang: 'zh' | 'en', columns?: number, topCodes = 15): string {
   const out: string[] = [];
   const rate = s.seconds > 0 ? ` (${num(Math.round(s.lines.total / s.seconds))} lines/s)` : '';
   out.push(`errcode-stream: ${num(s.lines.total)} lines, ${num(s.bytes)} bytes in ${s.seconds.toFixed(2)} s${rate}`);
@@ -64,7 +69,8 @@ export function formatSummary(s: Summary, lang: 'zh' | 'en', topCodes = 15): str
     out.push(`  ${'code'.padEnd(10)}${'category'.padEnd(16)}${'count'.padStart(12)}  description`);
     for (const c of s.codes.slice(0, topCodes)) {
       const d = lang === 'en' ? c.description_en : c.description;
-      out.push(`  ${c.code.padEnd(10)}${c.category.padEnd(16)}${num(c.count).padStart(12)}  ${d}`);
+      const left = `  ${c.code.padEnd(10)}${c.category.padEnd(16)}${num(c.count).padStart(12)}  `;
+      out.push(left + (columns ? fitWidth(d, columns - 1 - left.length) : d));
     }
     if (s.codes.length > topCodes) out.push(`  ... ${s.codes.length - topCodes} more codes (--summary-json has them all)`);
   }

@@ -11,8 +11,9 @@ import { Counts } from '../../dist/engine/engine.js';
 import { DEFAULT_PATHS } from '../../dist/extract/paths.js';
 import { extractReference } from '../../dist/extract/reference.js';
 import { newLineResult } from '../../dist/extract/result.js';
-import { displayWidth, fitWidth, formatStatusLine, padWidth, renderScreen, type LiveFrame, type ScreenOptions } from '../../dist/output/live.js';
-import { summarize } from '../../dist/output/summary.js';
+import { formatStatusLine, renderScreen, type LiveFrame, type ScreenOptions } from '../../dist/output/live.js';
+import { displayWidth, fitWidth, padWidth } from '../../dist/output/width.js';
+import { formatSummary, summarize } from '../../dist/output/summary.js';
 import { generate, type Spike } from '../../dist/tools/generate.js';
 
 const table = CodeTable.builtin();
@@ -320,5 +321,20 @@ describe('the status line when the output is not a terminal', () => {
   it('names the firing families with their ratio', () => {
     const e = serverFiring.active.get('server')!;
     expect(formatStatusLine(frameOf(serverFiring))).toContain(` alerts=server:${e.ratio.toFixed(3)}\n`);
+  });
+});
+
+describe('the end-of-run summary on a terminal', () => {
+  const s = summarize(calm.counts, table, 10, {});
+  it('cuts descriptions to the terminal width, and leaves them whole for a file or a pipe', () => {
+    for (const columns of [60, 80, 100]) {
+      const rows = formatSummary(s, 'zh', columns).split('\n').filter((r) => /^  (\d|http_|other)/.test(r));
+      expect(rows.length).toBeGreaterThan(5);
+      for (const row of rows) expect(displayWidth(row)).toBeLessThan(columns);
+      expect(rows.some((r) => r.endsWith('...'))).toBe(true);
+    }
+    const whole = formatSummary(s, 'zh');
+    expect(whole).toContain('开放平台成功处理了您的请求，业务正常结束，但可能还有后续建议');
+    expect(whole).not.toContain('...\n');
   });
 });
