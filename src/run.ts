@@ -47,8 +47,8 @@ export async function run(config: Config): Promise<void> {
     },
     table,
   );
-  // Loaded while the reader thread loads its own modules on the other core: prom-client and the HTTP
-  // server are a third of the start-up time; the web config's YAML parser only when there is one.
+  // Loaded while the reader thread loads its own modules on the other core (see Engine); the web config's
+  // YAML parser only when there is one.
   const [{ createRegistry }, { startMetricsServer }] = await Promise.all([import('./metrics/registry.js'), import('./metrics/server.js')]);
   const webConfig = config.webConfig ? await (await import('./metrics/webconfig.js')).loadWebConfig(config.webConfig) : undefined;
 

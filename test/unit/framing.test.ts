@@ -66,16 +66,21 @@ const token = fc.oneof(
 );
 const input = fc.array(token, { maxLength: 40 }).map((ts) => Buffer.from(ts.join(''), 'latin1'));
 
+/** Any input, cut at any points into reads, framed under any limit, gives the oracle's events once ended. */
+function framesLikeOracle(inputs: fc.Arbitrary<Buffer>, points: fc.Arbitrary<number[]>, limits: fc.Arbitrary<number>, numRuns: number): void {
+  fc.assert(
+    fc.property(inputs, points, limits, (bytes, at, max) => {
+      const { events, framer } = frame(cut(bytes, at), max);
+      framer.end();
+      expect(events).toEqual(oracle(bytes, max));
+    }),
+    { numRuns },
+  );
+}
+
 describe('LineFramer', () => {
   it('hands out the same lines, each exactly once, however the input is cut into reads', () => {
-    fc.assert(
-      fc.property(input, fc.array(fc.nat(), { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), (bytes, points, max) => {
-        const { events, framer } = frame(cut(bytes, points), max);
-        framer.end();
-        expect(events).toEqual(oracle(bytes, max));
-      }),
-      { numRuns: 3000 },
-    );
+    framesLikeOracle(input, fc.array(fc.nat(), { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), 3000);
   });
 
   it('holds back only the unfinished last line, and only while it fits the limit', () => {
@@ -93,14 +98,7 @@ describe('LineFramer', () => {
 
   it('grows its carry buffer for long lines cut into many reads, keeping what it holds', () => {
     const long = fc.array(fc.oneof(token, fc.integer({ min: 1, max: 9000 }).map((n) => 'y'.repeat(n))), { maxLength: 12 }).map((ts) => Buffer.from(ts.join(''), 'latin1'));
-    fc.assert(
-      fc.property(long, fc.array(fc.nat(), { maxLength: 60 }), fc.integer({ min: 1000, max: 40_000 }), (bytes, points, max) => {
-        const { events, framer } = frame(cut(bytes, points), max);
-        framer.end();
-        expect(events).toEqual(oracle(bytes, max));
-      }),
-      { numRuns: 500 },
-    );
+    framesLikeOracle(long, fc.array(fc.nat(), { maxLength: 60 }), fc.integer({ min: 1000, max: 40_000 }), 500);
   });
 
   it('cuts a line of exactly the limit whole, one byte more is oversized', () => {
