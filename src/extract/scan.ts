@@ -310,7 +310,7 @@ export class FastExtractor {
 
   private status(b: Buffer, slot: number): number {
     const v = this.digits(b, slot, 3);
-    return v >= 100 ? v : statusFromNumber(this.number(b, slot));
+    return v >= 100 && v <= 599 ? v : statusFromNumber(this.number(b, slot));
   }
 
   private code(b: Buffer, slot: number): number {

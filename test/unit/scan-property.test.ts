@@ -121,6 +121,8 @@ describe('fast extractor vs JSON.parse reference', () => {
     ['{"code":1234567890123}', 'invalid_code'],
     ['{"status":503,"code":"x"}', 'ok:http_503'],
     ['{"status":200}', 'missing_code'],
+    ['{"http_status":600}', 'missing_code'],
+    ['{"status":999,"code":200}', 'ok:200'],
     ['{"code":200} x', 'malformed'],
     ['{"code":"20\u0000"}', 'malformed'],
     ['[{"code":200}]', 'malformed'],
