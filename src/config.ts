@@ -1,5 +1,5 @@
 // One typed Config built from the parsed flags. Every mistake becomes a UsageError with a one-line reason;
-// cli.ts prints it and exits 2.
+// command.ts prints it and exits 2.
 import { accessSync, constants, statSync } from 'node:fs';
 import { fieldPaths, type FieldPaths } from './extract/paths.js';
 

@@ -11,6 +11,7 @@ import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { Engine } from './engine/engine.js';
 import type { EndReason } from './engine/protocol.js';
+import type { Registry } from 'prom-client';
 import type { MetricsServer } from './metrics/server.js';
 import { errcodeDescriptions } from './output/describe.js';
 import { LiveView } from './output/live.js';
@@ -47,11 +48,6 @@ export async function run(config: Config): Promise<void> {
     },
     table,
   );
-  // Loaded while the reader thread loads its own modules on the other core (see Engine); the web config's
-  // YAML parser only when there is one.
-  const [{ createRegistry }, { startMetricsServer }] = await Promise.all([import('./metrics/registry.js'), import('./metrics/server.js')]);
-  const webConfig = config.webConfig ? await (await import('./metrics/webconfig.js')).loadWebConfig(config.webConfig) : undefined;
-
   const detector = new SpikeDetector(
     { windowSec: config.alertWindowSec, minCount: config.alertMinCount, ratio: config.alertRatio, factor: config.alertFactor },
     (slot) => {
@@ -98,19 +94,6 @@ export async function run(config: Config): Promise<void> {
   const report = (s: Summary): string => formatSummary(s, config.lang, process.stderr.isTTY ? process.stderr.columns : undefined);
   const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
 
-  const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier });
-  let server: MetricsServer | undefined;
-  if (config.listen) {
-    server = await startMetricsServer({
-      host: config.listen.host,
-      port: config.listen.port,
-      webConfig,
-      render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-      healthy: () => engine.finished === undefined || config.keepServing,
-    });
-    log(`listening on ${server.url}`);
-  }
-
   const reload = async (): Promise<void> => {
     try {
       table = await loadTable(config);
@@ -123,6 +106,7 @@ export async function run(config: Config): Promise<void> {
   const refresh = config.codesUrl ? setInterval(() => void reload(), config.codesRefreshMs) : undefined;
   refresh?.unref();
 
+  let server: MetricsServer | undefined;
   let finishing = false;
   const finish = async (reason: EndReason | 'signal'): Promise<void> => {
     if (finishing) return;
@@ -169,6 +153,33 @@ export async function run(config: Config): Promise<void> {
     }
     void finish(reason);
   });
-  engine.start();
+  // The endpoint is bound before the reader reads anything: a port in use must not consume input or move a
+  // state file. prom-client (about 0.1 s to load) is not needed for that: it loads while the reader reads,
+  // and a scrape that comes first waits for it. The web config's YAML parser loads only when there is one.
+  if (config.listen) {
+    const listen = config.listen;
+    const [{ startMetricsServer }, webConfig] = await Promise.all([
+      import('./metrics/server.js'),
+      config.webConfig ? import('./metrics/webconfig.js').then((m) => m.loadWebConfig(config.webConfig!)) : undefined,
+    ]);
+    let registry: Promise<Registry> | undefined;
+    const loadRegistry = (): Promise<Registry> =>
+      (registry ??= import('./metrics/registry.js').then(({ createRegistry }) =>
+        createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier }),
+      ));
+    server = await startMetricsServer({
+      host: listen.host,
+      port: listen.port,
+      webConfig,
+      render: async () => {
+        const r = await loadRegistry();
+        return { contentType: r.contentType, body: await r.metrics() };
+      },
+      healthy: () => engine.finished === undefined || config.keepServing,
+    });
+    log(`listening on ${server.url}`);
+    engine.start();
+    void loadRegistry();
+  } else engine.start();
   live?.start();
 }

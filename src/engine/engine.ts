@@ -6,7 +6,8 @@ import { Tally } from '../aggregate/tally.js';
 import type { SeriesInfo, Snapshot } from '../aggregate/types.js';
 import type { CodeTable } from '../codes/table.js';
 import { OUTCOMES } from '../extract/result.js';
-import { GO, STOP, type ControlMessage, type EndReason, type ReaderConfig, type ReaderData, type ReaderMessage } from './protocol.js';
+import { GO, STOP, type ControlMessage, type EndReason, type ReaderConfig, type ReaderMessage, type ReaderSetup } from './protocol.js';
+import { takeReaderThread } from './spawn.js';
 
 /** The counters as of the reader's last flush. Replaced as a whole, so every reader sees one moment. */
 export class Counts {
@@ -46,7 +47,7 @@ export interface EngineEvents {
 export class Engine extends EventEmitter<EngineEvents> {
   readonly counts = new Counts();
   private readonly worker: Worker;
-  private readonly control = new SharedArrayBuffer(16);
+  private readonly control: SharedArrayBuffer;
   private ended: EndReason | undefined;
 
   constructor(
@@ -56,22 +57,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     // The table's series exist from start-up at 0, so the first 5xxx after a restart shows in increase().
     this.counts.apply(new Tally(table, config.maxUnlisted).flush());
-    this.worker = this.spawn();
+    ({ worker: this.worker, control: this.control } = takeReaderThread());
+    this.listen();
+    const setup: ReaderSetup = { config: this.config, table: this.table.entries };
+    this.worker.postMessage(setup);
   }
 
   get finished(): EndReason | undefined {
     return this.ended;
   }
 
-  /**
-   * The reader thread starts at once and loads its modules on the other core while this thread loads the
-   * metrics server's (an empty run went from 0.34 to 0.26 s); it reads nothing until start(). Unreferenced
-   * until then, so a start-up error still ends the process.
-   */
-  private spawn(): Worker {
-    const data: ReaderData = { config: this.config, table: this.table.entries, control: this.control };
-    const worker = new Worker(new URL('./reader.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
-    worker.unref();
+  /** Wired at once: a reader that fails while it sets up (an unwritable --dead-letter file) says so before start(). */
+  private listen(): void {
+    const worker = this.worker;
     worker.on('message', (msg: ReaderMessage) => {
       if (msg.type === 'error') {
         this.ended = 'stopped';
@@ -89,7 +87,6 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.ended = 'stopped';
       this.emit('error', err.message, false);
     });
-    return worker;
   }
 
   /** Lets the reader read. */

@@ -18,11 +18,16 @@ export interface ReaderConfig {
   readonly stateFile: string | undefined;
 }
 
+/** The reader thread's workerData: it starts before its configuration is known (see spawn.ts). */
 export interface ReaderData {
-  readonly config: ReaderConfig;
-  readonly table: readonly CodeEntry[];
   /** Int32Array over it: [GO] is set by the main thread to let the reader read, [STOP] to make it finish. */
   readonly control: SharedArrayBuffer;
+}
+
+/** The reader thread's first message. */
+export interface ReaderSetup {
+  readonly config: ReaderConfig;
+  readonly table: readonly CodeEntry[];
 }
 
 export const STOP = 0;

@@ -8,7 +8,6 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, type Stats 
 import { Socket } from 'node:net';
 import { createGunzip } from 'node:zlib';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import split2 from 'split2';
 import { Tally } from '../aggregate/tally.js';
 import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
@@ -18,7 +17,7 @@ import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
 import { FdWriter, sleepMs } from '../output/fd-writer.js';
-import { GO, STOP, type ControlMessage, type EndReason, type ReaderData, type ReaderMessage } from './protocol.js';
+import { GO, STOP, type ControlMessage, type EndReason, type ReaderData, type ReaderMessage, type ReaderSetup } from './protocol.js';
 
 const READ_SIZE = 1 << 20;
 const FLUSH_EVERY_MS = 100;
@@ -26,8 +25,10 @@ const FLUSH_EVERY_MS = 100;
 const MIN_IDLE_MS = 1 / 32;
 const MAX_IDLE_MS = 50;
 
-const { config, table: entries, control } = workerData as ReaderData;
+const { control } = workerData as ReaderData;
 const port = parentPort!;
+// This thread starts before the command line is parsed (see spawn.ts); the configuration comes first.
+const { config, table: entries } = await new Promise<ReaderSetup>((resolve) => port.once('message', resolve));
 const stopFlag = new Int32Array(control);
 let table = new CodeTable(entries);
 const tally = new Tally(table, config.maxUnlisted);
@@ -199,6 +200,7 @@ function isGzip(fd: number): boolean {
 
 /** The reference engine: split2 + JSON.parse on a stream, same counting and outputs. */
 async function readReference(input: string): Promise<boolean> {
+  const { default: split2 } = await import('split2');
   const source =
     input === '-' ? createReadStream('', { fd: 0, autoClose: false }) : createReadStream(input);
   const gz = input !== '-' && isGzipFile(input);
