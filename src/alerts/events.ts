@@ -1,7 +1,6 @@
 // The spike alert event of SPEC "Spike alerts", and the NDJSON sink that writes it. Field names and their
 // order are the public interface: alert consumers parse these lines.
-import type { Writable } from 'node:stream';
-import { stringify } from 'ndjson';
+import type { Transform, Writable } from 'node:stream';
 import type { Family } from '../codes/category.js';
 
 export type AlertStatus = 'firing' | 'resolved';
@@ -46,49 +45,60 @@ export interface NdjsonAlertSinkOptions {
 
 /** Writes alert events one JSON object per line (stderr by default, `--alerts FILE`, or stdout). */
 export class NdjsonAlertSink {
-  private readonly lines = stringify();
+  /**
+   * ndjson and its streams library load in the background (about 15 ms of start-up otherwise, before the
+   * reader may read). Writes and the close wait for it in order.
+   */
+  private readonly lines: Promise<Transform>;
   private readonly endsDestination: boolean;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly out: Writable, options: NdjsonAlertSinkOptions = {}) {
-    this.endsDestination = options.end ?? (out !== process.stdout && out !== process.stderr);
-    this.lines.pipe(out, { end: this.endsDestination });
+    const end = (this.endsDestination = options.end ?? (out !== process.stdout && out !== process.stderr));
+    this.lines = import('ndjson').then(({ stringify }) => {
+      const lines = stringify();
+      lines.pipe(out, { end });
+      return lines;
+    });
     if (options.onError) out.on('error', options.onError);
   }
 
   write(event: AlertEvent): void {
     if (this.closing || this.out.errored) return;
-    this.lines.write(event);
+    void this.lines.then((lines) => lines.write(event));
   }
 
   /** Resolves once every event written so far has reached the destination (and it has finished, if ended). */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve, reject) => {
-      const out = this.out;
-      // A failed destination has been unpiped: nothing more would drain, so there is nothing to wait for.
-      if (out.errored) {
-        reject(out.errored);
-        return;
-      }
-      const settle = (err?: Error | null): void => {
-        out.off('error', settle);
-        if (err) reject(err);
-        else resolve();
-      };
-      out.once('error', settle);
-      if (this.endsDestination) {
-        out.once('finish', () => settle());
-        this.lines.end();
-      } else {
-        // The pipe has handed every line to `out` once `lines` ends; the empty write's callback then runs
-        // after they are flushed, without closing a stream the program still uses.
-        this.lines.once('end', () => {
-          if (out.writableEnded || out.destroyed) settle();
-          else out.write('', (err) => settle(err));
-        });
-        this.lines.end();
-      }
-    });
+    this.closing ??= this.lines.then(
+      (lines) =>
+        new Promise<void>((resolve, reject) => {
+          const out = this.out;
+          // A failed destination has been unpiped: nothing more would drain, so there is nothing to wait for.
+          if (out.errored) {
+            reject(out.errored);
+            return;
+          }
+          const settle = (err?: Error | null): void => {
+            out.off('error', settle);
+            if (err) reject(err);
+            else resolve();
+          };
+          out.once('error', settle);
+          if (this.endsDestination) {
+            out.once('finish', () => settle());
+            lines.end();
+          } else {
+            // The pipe has handed every line to `out` once `lines` ends; the empty write's callback then runs
+            // after they are flushed, without closing a stream the program still uses.
+            lines.once('end', () => {
+              if (out.writableEnded || out.destroyed) settle();
+              else out.write('', (err) => settle(err));
+            });
+            lines.end();
+          }
+        }),
+    );
     return this.closing;
   }
 }

@@ -16,7 +16,7 @@ import type { CodeTable } from '../codes/table.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
 import { errcodeDescriptions } from './describe.js';
-import { summarize, type Summary } from './summary.js';
+import { num, pct, summarize, type Summary } from './summary.js';
 import { displayWidth, fitWidth, padWidth } from './width.js';
 
 export interface LiveSource {
@@ -60,9 +60,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const clean = (text: string): string => text.replace(CONTROL, ' ');
 
 // ---- numbers ----
-
-const num = (n: number): string => Math.round(n).toLocaleString('en-US');
-const pct = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-');
 
 function rate(n: number): string {
   if (!Number.isFinite(n)) return '-';
