@@ -29,6 +29,9 @@ export class EnrichedWriter {
   /** `,"errcode":{...}` per series slot, built on first use. */
   private fragments: (Buffer | undefined)[] = [];
   private readonly outcomeFragments: Buffer[] = [];
+  /** A plain Uint8Array over the last input buffer: see object(). */
+  private input: Buffer | undefined;
+  private inputView: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly out: FdWriter,
@@ -43,28 +46,40 @@ export class EnrichedWriter {
     this.fragments = [];
   }
 
-  /** A JSON object line: `close` is the offset of its closing brace; `slot` its series, or -1 with `outcome`. */
+  /**
+   * A JSON object line: `close` is the offset of its closing brace; `slot` its series, or -1 with `outcome`.
+   * Bytes are copied with Uint8Array.set from plain Uint8Array views: a Buffer.copy call, or a Buffer's
+   * subarray, costs about twice as much (60-110 against 55 ns for a 240-byte line, measured here).
+   */
   object(b: Buffer, start: number, end: number, newline: boolean, close: number, empty: boolean, slot: number, outcome: number): void {
     let frag: Buffer;
     if (slot >= 0) {
       frag = this.fragments[slot] ??= Buffer.from(`,"errcode":${errcodeJson(this.seriesInfo(slot), this.table)}`);
     } else frag = this.outcomeFragments[outcome]!;
+    if (empty) frag = frag.subarray(1); // an empty object gets no comma
     const out = this.out;
-    const fs = empty ? 1 : 0; // an empty object gets no comma
-    const n = end - start + frag.length - fs + 1;
-    if (out.reserve(n)) {
+    if (out.reserve(end - start + frag.length + 1)) {
+      if (b !== this.input) {
+        this.input = b;
+        this.inputView = new Uint8Array(b.buffer, b.byteOffset, b.length);
+      }
       const buf = out.buffer;
       let at = out.length;
-      at += b.copy(buf, at, start, close);
-      at += frag.copy(buf, at, fs);
-      // The tail is usually the closing brace alone: a Buffer.copy call costs about 100 ns whatever its size.
+      buf.set(this.inputView.subarray(start, close), at);
+      at += close - start;
+      buf.set(frag, at);
+      at += frag.length;
+      // The tail is usually the closing brace alone.
       if (end - close <= 16) for (let i = close; i < end; i++) buf[at++] = b[i]!;
-      else at += b.copy(buf, at, close, end);
+      else {
+        buf.set(this.inputView.subarray(close, end), at);
+        at += end - close;
+      }
       if (newline) buf[at++] = 0x0a;
       out.advance(at - out.length);
     } else {
       out.write(b, start, close);
-      out.write(frag, fs, frag.length);
+      out.write(frag, 0, frag.length);
       out.write(b, close, end);
       if (newline) out.byte(0x0a);
     }
