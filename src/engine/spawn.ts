@@ -11,9 +11,21 @@ export interface ReaderThread {
 
 let early: ReaderThread | undefined;
 
+/**
+ * The reader keeps about 6 MB live and makes little garbage, but V8 grows a busy thread's young generation
+ * anyway: on 10M piped lines its heap went from 14 to 22 MB in the second half, and RSS from 90 to
+ * 104-106 MB. Capped at 8 MB, the heap stays at 14.5 MB and RSS at 95-96 MB, at the same speed.
+ */
+const READER_YOUNG_GENERATION_MB = 8;
+
 function spawn(): ReaderThread {
   const control = new SharedArrayBuffer(16);
-  const worker = new Worker(new URL('./reader.js', import.meta.url), { workerData: { control }, stdout: false, stderr: false });
+  const worker = new Worker(new URL('./reader.js', import.meta.url), {
+    workerData: { control },
+    stdout: false,
+    stderr: false,
+    resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB },
+  });
   // Unreferenced until the engine starts it, so `--help` or a usage error still ends the process.
   worker.unref();
   return { worker, control };
