@@ -13,7 +13,7 @@ import { Tally } from '../aggregate/tally.js';
 import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
 import { MALFORMED, OK, OVERSIZED, newLineResult } from '../extract/result.js';
-import { FastExtractor } from '../extract/scan.js';
+import { FastExtractor, scanReadBuffer } from '../extract/scan.js';
 import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
@@ -148,7 +148,8 @@ function readFd(fd: number): boolean {
   makeNonBlocking(fd, st);
   const tty = st.isCharacterDevice();
   const framer = new LineFramer(config.maxLineBytes, lines);
-  const buf = Buffer.allocUnsafe(READ_SIZE);
+  // In the WebAssembly scanner's memory: the lines are scanned where they are read, without a copy.
+  const buf = scanReadBuffer(READ_SIZE);
   let idle = MIN_IDLE_MS;
   for (;;) {
     if (tty && beforeWait()) return false;

@@ -7,8 +7,15 @@
 // bytes, are skipped 4 bytes a step up to the first '"', '\' or control character; a key is first
 // compared with the key at the same place of the previous line (gateways write one shape), and only
 // keys at the depths of the looked-up paths are looked up, by a hash of their first word.
+//
+// Where the WebAssembly module loads (Node 20 has v128 SIMD), lines go to it first (wasm/scan.ts, the same
+// pass with the same results, 16 bytes a step): it checks a line against a template of the line before
+// (same bytes between the leaf values, each leaf scanned by its type), and scans anything else in full. The
+// reader reads into the module's memory (scanReadBuffer), so lines are not copied; lines from elsewhere are.
+// The JS pass below stays for lines the module leaves to it and where WebAssembly is not available.
 import type { FieldPaths } from './paths.js';
 import { INVALID_CODE, MALFORMED, MISSING_CODE, OK, type LineResult } from './result.js';
+import { SCAN_WASM_BASE64, SCAN_WASM_PAGES } from './scan-wasm.js';
 import { codeFromNumber, codeFromString, statusFromNumber, timeFromBytes, timeFromNumber, timeFromString } from './values.js';
 
 // Kinds of a recorded value.
@@ -169,6 +176,81 @@ function pack(b: Buffer, s: number, len: number, words: Int32Array, w: number): 
   }
 }
 
+// The WebAssembly scanner (wasm/scan.ts): the same pass on bytes in its memory, 16 bytes a step through
+// string bodies. Its memory layout (the addresses are wasm/scan.ts's):
+const W_CFG = 1024; // i32 number of slots, then the path nodes and their key bytes (the config image)
+const W_NODES = 2048;
+const W_NODES_MAX = 256;
+const W_DATA = 10240; // key bytes and `below` lists, up to W_OUT_KIND
+const W_OUT_KIND = 26624;
+const W_OUT_START = 27136;
+const W_OUT_END = 28160;
+const W_OUT_CLOSE = 29184;
+const W_SLOTS_MAX = 256;
+/** Lines that are not in the module's memory are copied here (up to 1 MiB; longer ones take the JS scan). */
+const W_SCRATCH = 65536;
+const W_SCRATCH_SIZE = 1 << 20;
+/** The read buffer handed out by scanReadBuffer: lines read into it are scanned where they are. */
+const W_INPUT = W_SCRATCH + W_SCRATCH_SIZE + 65536;
+const W_INPUT_SIZE = 1 << 20;
+/** Readable bytes the module needs after a line's end (its 16-byte loads). */
+const W_PAD = 16;
+
+interface WasmExports {
+  scan(start: number, end: number): number;
+  init(): void;
+  reset(): void;
+  memory: { buffer: ArrayBuffer };
+}
+
+interface WasmScanner {
+  readonly scan: (start: number, end: number) => number;
+  readonly reset: () => void;
+  readonly memory: ArrayBuffer;
+  /** All of the memory (it never grows, so views stay valid). */
+  readonly mem: Buffer;
+  readonly close: Int32Array;
+  /** The extractor whose paths are in the memory now. */
+  owner: FastExtractor | null;
+}
+
+/** WebAssembly as Node has it (the project's lib settings declare no WebAssembly types). */
+const WASM = (globalThis as unknown as { WebAssembly?: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } } }).WebAssembly;
+
+let shared: WasmScanner | null | undefined;
+
+/** The module instance of this thread, made on first use; null where WebAssembly SIMD is not available. */
+function wasmScanner(): WasmScanner | null {
+  if (shared !== undefined) return shared;
+  shared = null;
+  try {
+    if (WASM === undefined) return null;
+    const module = new WASM.Module(Buffer.from(SCAN_WASM_BASE64, 'base64'));
+    const exports = new WASM.Instance(module, {}).exports as WasmExports;
+    exports.init();
+    const memory = exports.memory.buffer;
+    if (memory.byteLength !== SCAN_WASM_PAGES * 65536 || W_INPUT + W_INPUT_SIZE + W_PAD > memory.byteLength) return null;
+    shared = { scan: exports.scan, reset: exports.reset, memory, mem: Buffer.from(memory), close: new Int32Array(memory, W_OUT_CLOSE, 2), owner: null };
+  } catch {
+    shared = null;
+  }
+  return shared;
+}
+
+/**
+ * A buffer for the reader's reads of up to `size` bytes: in the scanner's memory when it fits, so that the
+ * lines read into it are scanned without a copy. One per thread: a second call returns the same memory.
+ */
+export function scanReadBuffer(size: number): Buffer {
+  const w = wasmScanner();
+  return w !== null && size <= W_INPUT_SIZE ? w.mem.subarray(W_INPUT, W_INPUT + size) : Buffer.allocUnsafe(size);
+}
+
+export interface ExtractorOptions {
+  /** Use the WebAssembly scanner where it can (default true); false runs the JS scan only. */
+  readonly wasm?: boolean;
+}
+
 export class FastExtractor {
   private readonly root = node('');
   /** A DataView over the ArrayBuffer of the last line's Buffer, for the 4-bytes-at-a-time string scan. */
@@ -179,9 +261,13 @@ export class FastExtractor {
   private readonly codeSlots: Int32Array;
   private readonly statusSlots: Int32Array;
   private readonly timeSlots: Int32Array;
+  /** Per slot, the kind and byte range of the value found: views of the module's output when it is used. */
   private readonly kind: Uint8Array;
   private readonly vStart: Int32Array;
   private readonly vEnd: Int32Array;
+  private readonly wasm: WasmScanner | null = null;
+  /** The paths as the module reads them, copied to W_CFG when another extractor used the module last. */
+  private readonly image: Uint8Array | null = null;
   /** Container type per nesting depth; a line of n bytes nests at most n deep. */
   private types: Uint8Array;
   /** Path nodes of the open objects along a looked-up path (depth 0..nodeDepth). */
@@ -194,7 +280,7 @@ export class FastExtractor {
   private readonly memoParent: (PathNode | null)[] = new Array<PathNode | null>(MEMO_DEPTH * MEMO_MEMBERS).fill(null);
   private readonly memoNode: (PathNode | null)[] = new Array<PathNode | null>(MEMO_DEPTH * MEMO_MEMBERS).fill(null);
 
-  constructor(paths: FieldPaths, maxLineBytes: number) {
+  constructor(paths: FieldPaths, maxLineBytes: number, options: ExtractorOptions = {}) {
     const slotOf = new Map<string, number>();
     const add = (path: readonly string[], list: number[]): void => {
       const id = path.join('\u0000');
@@ -234,10 +320,20 @@ export class FastExtractor {
       return n.below;
     };
     collect(this.root);
-    this.kind = new Uint8Array(slotOf.size);
-    this.vStart = new Int32Array(slotOf.size);
-    this.vEnd = new Int32Array(slotOf.size);
+    const slots = slotOf.size;
     this.types = new Uint8Array(Math.min(maxLineBytes + 2, 1 << 16));
+    const w = options.wasm === false ? null : wasmScanner();
+    this.image = w === null ? null : wasmImage(this.root, slots);
+    if (w !== null && this.image !== null) {
+      this.wasm = w;
+      this.kind = new Uint8Array(w.memory, W_OUT_KIND, slots);
+      this.vStart = new Int32Array(w.memory, W_OUT_START, slots);
+      this.vEnd = new Int32Array(w.memory, W_OUT_END, slots);
+    } else {
+      this.kind = new Uint8Array(slots);
+      this.vStart = new Int32Array(slots);
+      this.vEnd = new Int32Array(slots);
+    }
   }
 
   /** Extracts from b[start, end) (no line terminator, BOM already skipped). `close` is a byte offset. */
@@ -245,6 +341,36 @@ export class FastExtractor {
     out.code = -1;
     out.status = 0;
     out.timeMs = NaN;
+    const w = this.wasm;
+    if (w !== null) {
+      // In the module's read buffer the line is scanned where it is; elsewhere it is copied in first.
+      let s = -1;
+      if (b.buffer === w.memory && b.byteOffset + start >= W_INPUT && b.byteOffset + end + W_PAD <= w.mem.length) s = b.byteOffset + start;
+      else if (end - start <= W_SCRATCH_SIZE) {
+        b.copy(w.mem, W_SCRATCH, start, end);
+        s = W_SCRATCH;
+      }
+      if (s >= 0) {
+        if (w.owner !== this) {
+          w.mem.set(this.image!, W_CFG);
+          w.reset();
+          w.owner = this;
+        }
+        const r = w.scan(s, s + end - start);
+        if (r === 0) {
+          out.outcome = MALFORMED;
+          out.close = -1;
+          return;
+        }
+        if (r > 0) {
+          out.close = w.close[0]! - s + start;
+          out.empty = w.close[1] === 1;
+          this.values(w.mem, out);
+          return;
+        }
+        // r < 0: a line the module leaves to the JS scan
+      }
+    }
     const kind = this.kind;
     for (let k = 0; k < kind.length; k++) kind[k] = ABSENT;
     if (!this.scan(b, start, end, out)) {
@@ -252,6 +378,12 @@ export class FastExtractor {
       out.close = -1;
       return;
     }
+    this.values(b, out);
+  }
+
+  /** The outcome, code, status and time from the values found (their byte ranges are in `b`). */
+  private values(b: Buffer, out: LineResult): void {
+    const kind = this.kind;
     const status = this.first(this.statusSlots);
     if (status >= 0 && kind[status] === NUMBER) {
       out.status = this.status(b, status);
@@ -528,4 +660,41 @@ export class FastExtractor {
       }
     }
   }
+}
+
+/**
+ * The paths as the module reads them (wasm/scan.ts): at W_CFG the number of slots; at W_NODES 32 bytes a
+ * node (key length, first word, key address, slot, first child, next sibling, address and count of the
+ * `below` slots), the root first; key bytes and `below` lists from W_DATA. Null when they do not fit.
+ */
+function wasmImage(root: PathNode, slots: number): Uint8Array | null {
+  if (slots > W_SLOTS_MAX) return null;
+  const order: PathNode[] = [root];
+  for (let k = 0; k < order.length; k++) order.push(...order[k]!.children);
+  if (order.length > W_NODES_MAX) return null;
+  const index = new Map(order.map((n, k) => [n, k]));
+  const image = Buffer.alloc(W_OUT_KIND - W_CFG);
+  let data = W_DATA;
+  image.writeInt32LE(slots, 0);
+  for (let k = 0; k < order.length; k++) {
+    const n = order[k]!;
+    const at = W_NODES - W_CFG + k * 32;
+    const keyAt = data;
+    const belowAt = (keyAt + n.keyBytes.length + 3) & ~3;
+    data = belowAt + 4 * n.below.length;
+    if (data > W_OUT_KIND) return null;
+    n.keyBytes.copy(image, keyAt - W_CFG);
+    for (let j = 0; j < n.below.length; j++) image.writeInt32LE(n.below[j]!, belowAt - W_CFG + 4 * j);
+    image.writeInt32LE(n.length, at);
+    image.writeInt32LE(n.first, at + 4);
+    image.writeInt32LE(keyAt, at + 8);
+    image.writeInt32LE(n.slot, at + 12);
+    image.writeInt32LE(n.children.length > 0 ? index.get(n.children[0]!)! : -1, at + 16);
+    image.writeInt32LE(-1, at + 20);
+    image.writeInt32LE(belowAt, at + 24);
+    image.writeInt32LE(n.below.length, at + 28);
+  }
+  for (const n of order)
+    for (let j = 0; j + 1 < n.children.length; j++) image.writeInt32LE(index.get(n.children[j + 1]!)!, W_NODES - W_CFG + index.get(n.children[j]!)! * 32 + 20);
+  return image.subarray(0, data - W_CFG);
 }
