@@ -14,7 +14,8 @@
 // `end`.
 
 // Memory layout, in bytes (mirrored in src/extract/scan.ts).
-const CFG: u32 = 1024; //        i32 number of slots
+const CFG: u32 = 1024; //        i32 number of slots; then address and count of the slot lists of the status,
+//                               code and time paths (in the order they are looked up)
 const NODES: u32 = 2048; //      32 bytes a node, node 0 the root: key length, first word, key address,
 //                               slot (-1 none), first child (-1), next sibling (-1), below address, below count
 const OUT_KIND: u32 = 26624; //  u8 per slot
@@ -36,6 +37,7 @@ const MEMBERS: u32 = 45056; //   i32 per depth below MEMO_DEPTH: members seen so
 const MASKS: u32 = 45312; //     17 x 16 bytes: the first n bytes 0xff (written by init)
 
 export function init(): void {
+  store<f64>(HOUR_MS, NaN);
   for (let n: u32 = 0; n <= 16; n++) for (let k: u32 = 0; k < 16; k++) store<u8>(MASKS + (n << 4) + k, k < n ? 0xff : 0);
 }
 
@@ -162,7 +164,168 @@ export function scan(start: u32, end: u32): i32 {
     if (r > 0) buildTemplate(start);
   }
   store<u8>(end, saved);
+  if (r > 0) decode();
   return r;
+}
+
+// The outcome, code, status and event time of a valid line, as FastExtractor.values decides them, for the
+// common forms: a status of plain digits, a code of plain digits (number or string), an event time of
+// plain digits or ISO-8601 text in the form timeFromBytes reads. Anything else is left to the JS side.
+const RES: u32 = 29696; //       i32 1 when decided, i32 outcome, i32 status, pad, f64 code, f64 time in ms
+
+const OK: i32 = 0;
+const MISSING_CODE: i32 = 2;
+const INVALID_CODE: i32 = 3;
+
+/** The first slot of a list whose value was found, or -1. */
+@inline function firstFound(list: u32): i32 {
+  const at = load<u32>(CFG + list);
+  const n = load<u32>(CFG + list + 4);
+  for (let k: u32 = 0; k < n; k++) {
+    const slot = load<u32>(at + (k << 2));
+    if (load<u8>(OUT_KIND + slot) != 0) return slot;
+  }
+  return -1;
+}
+
+/** The value of the plain decimal digits of a slot's value, 1 to `max` of them, or -1. */
+function digitsOf(slot: u32, max: u32): f64 {
+  const s = load<u32>(OUT_START + (slot << 2));
+  const e = load<u32>(OUT_END + (slot << 2));
+  if (e <= s || e - s > max) return -1;
+  let v: f64 = 0;
+  for (let i = s; i < e; i++) {
+    const c = (load<u8>(i) as u32) - 0x30;
+    if (c > 9) return -1;
+    v = v * 10 + (c as f64);
+  }
+  return v;
+}
+
+function decode(): void {
+  store<u32>(RES, 0);
+  let status: i32 = 0;
+  const ss = firstFound(4);
+  if (ss >= 0 && load<u8>(OUT_KIND + ss) == NUMBER) {
+    const v = digitsOf(ss, 3);
+    if (v < 0) return; // 200.0, 2e2, -1, 1000: the JS side
+    status = v >= 100 && v <= 599 && v != 200 ? (v as i32) : 0;
+  }
+  let code: f64 = -1;
+  store<i32>(RES + 8, status);
+  store<f64>(RES + 16, -1);
+  store<f64>(RES + 24, NaN);
+  if (status == 0) {
+    const cs = firstFound(12);
+    if (cs < 0) {
+      store<i32>(RES + 4, MISSING_CODE);
+      store<u32>(RES, 1);
+      return;
+    }
+    const kind = load<u8>(OUT_KIND + cs);
+    if (kind == NUMBER || kind == STRING) {
+      code = digitsOf(cs, 12);
+      if (code < 0 && kind == NUMBER) return; // 200.0, 1e3, -0, 13 digits: the JS side
+    } else if (kind == STRING_ESCAPED) return;
+    if (code < 0) {
+      store<i32>(RES + 4, INVALID_CODE);
+      store<u32>(RES, 1);
+      return;
+    }
+    store<f64>(RES + 16, code);
+  }
+  store<i32>(RES + 4, OK);
+  const ts = firstFound(20);
+  if (ts >= 0) {
+    const kind = load<u8>(OUT_KIND + ts);
+    let ms: f64 = NaN;
+    if (kind == NUMBER) {
+      const v = digitsOf(ts, 15);
+      if (v < 0) return; // fractions, exponents, signs: the JS side
+      ms = v <= 0 ? NaN : v >= 1e11 ? v : v * 1000;
+    } else if (kind == STRING) {
+      ms = timeOf(load<u32>(OUT_START + (ts << 2)), load<u32>(OUT_END + (ts << 2)));
+      if (ms == -1) return; // not the gateway form: the JS side
+    } else if (kind == STRING_ESCAPED) return;
+    store<f64>(RES + 24, ms);
+  }
+  store<u32>(RES, 1);
+}
+
+/** Two decimal digits at i, or -1. */
+@inline function digit2(i: u32): i32 {
+  const h = (load<u8>(i) as u32) - 0x30;
+  const l = (load<u8>(i + 1) as u32) - 0x30;
+  return h <= 9 && l <= 9 ? ((h * 10 + l) as i32) : -1;
+}
+
+// The date and hour of the last time read here, and its epoch ms (timeFromBytes keeps the same cache).
+const HOUR_TEXT: u32 = 29760; // 16 bytes: "YYYY-MM-DDTHH", zero-padded
+const HOUR_MS: u32 = 29776; //   f64; NaN: no hour yet
+
+/** Days from 1970-01-01 to the first of month m (1-12) of year y (Gregorian). */
+function daysFromCivil(y: i32, m: i32): i32 {
+  if (m <= 2) y--;
+  const era = y / 400; // y >= 99 here
+  const yoe = y - era * 400;
+  const doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
+  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/**
+ * The ISO-8601 time at [s, e) in epoch ms, exactly as timeFromBytes computes it (src/extract/values.ts), or
+ * -1 where timeFromBytes would take its slow path (or Date.UTC would fold a month or a year below 100).
+ */
+function timeOf(s: u32, e: u32): f64 {
+  if (e - s < 20 || load<u8>(s + 4) != 0x2d || load<u8>(s + 7) != 0x2d || load<u8>(s + 13) != 0x3a || load<u8>(s + 16) != 0x3a) return -1;
+  const text = v128.and(v128.load(s), v128.load(MASKS + (13 << 4)));
+  if (i8x16.bitmask(i8x16.eq(text, v128.load(HOUR_TEXT))) != 0xffff || isNaN(load<f64>(HOUR_MS))) {
+    const century = digit2(s);
+    const year = digit2(s + 2);
+    const mo = digit2(s + 5);
+    const d = digit2(s + 8);
+    const h = digit2(s + 11);
+    const sep = load<u8>(s + 10);
+    if (century < 0 || year < 0 || mo < 0 || d < 0 || h < 0 || (sep != 0x54 && sep != 0x74 && sep != 0x20)) return -1;
+    const y = century * 100 + year;
+    if (y < 100 || mo < 1 || mo > 12) return -1;
+    store<f64>(HOUR_MS, (daysFromCivil(y, mo) + d - 1) as f64 * 86400000 + (h as f64) * 3600000);
+    v128.store(HOUR_TEXT, text);
+  }
+  const mi = digit2(s + 14);
+  const sec = digit2(s + 17);
+  if (mi < 0 || sec < 0) return -1;
+  let i = s + 19;
+  let frac: f64 = 0;
+  let c = load<u8>(i) as u32;
+  if (c == 0x2e || c == 0x2c) {
+    let f: f64 = 0;
+    let scale: f64 = 1;
+    const from = ++i;
+    while (i < e && i - from < 10) {
+      const d = (load<u8>(i) as u32) - 0x30;
+      if (d > 9) break;
+      f = f * 10 + (d as f64);
+      scale *= 10;
+      i++;
+    }
+    if (i == from || i - from > 9) return -1;
+    frac = Math.floor((f / scale) * 1000);
+    c = load<u8>(i);
+  }
+  const ms = load<f64>(HOUR_MS) + (mi as f64) * 60000 + (sec as f64) * 1000 + frac;
+  if (i + 1 == e && (c == 0x5a || c == 0x7a)) return ms;
+  if (c != 0x2b && c != 0x2d) return -1;
+  const oh = digit2(i + 1);
+  if (oh < 0) return -1;
+  let om = 0;
+  if (i + 3 != e) {
+    const at = load<u8>(i + 3) == 0x3a ? i + 4 : i + 3;
+    om = digit2(at);
+    if (om < 0 || at + 2 != e) return -1;
+  }
+  const offset = ((oh * 60 + om) as f64) * 60000;
+  return c == 0x2d ? ms + offset : ms - offset;
 }
 
 /** Forgets the previous lines (the keys by place, the template): the paths at CFG have changed. */

@@ -186,6 +186,8 @@ const W_OUT_KIND = 26624;
 const W_OUT_START = 27136;
 const W_OUT_END = 28160;
 const W_OUT_CLOSE = 29184;
+/** The decoded result (see wasm/scan.ts decode): i32 decided, outcome, status, pad; f64 code, time. */
+const W_RES = 29696;
 const W_SLOTS_MAX = 256;
 /** Lines that are not in the module's memory are copied here (up to 1 MiB; longer ones take the JS scan). */
 const W_SCRATCH = 65536;
@@ -210,6 +212,8 @@ interface WasmScanner {
   /** All of the memory (it never grows, so views stay valid). */
   readonly mem: Buffer;
   readonly close: Int32Array;
+  readonly res: Int32Array;
+  readonly resF: Float64Array;
   /** The extractor whose paths are in the memory now. */
   owner: FastExtractor | null;
 }
@@ -230,7 +234,7 @@ function wasmScanner(): WasmScanner | null {
     exports.init();
     const memory = exports.memory.buffer;
     if (memory.byteLength !== SCAN_WASM_PAGES * 65536 || W_INPUT + W_INPUT_SIZE + W_PAD > memory.byteLength) return null;
-    shared = { scan: exports.scan, reset: exports.reset, memory, mem: Buffer.from(memory), close: new Int32Array(memory, W_OUT_CLOSE, 2), owner: null };
+    shared = { scan: exports.scan, reset: exports.reset, memory, mem: Buffer.from(memory), close: new Int32Array(memory, W_OUT_CLOSE, 2), res: new Int32Array(memory, W_RES, 4), resF: new Float64Array(memory, W_RES, 4), owner: null };
   } catch {
     shared = null;
   }
@@ -323,7 +327,7 @@ export class FastExtractor {
     const slots = slotOf.size;
     this.types = new Uint8Array(Math.min(maxLineBytes + 2, 1 << 16));
     const w = options.wasm === false ? null : wasmScanner();
-    this.image = w === null ? null : wasmImage(this.root, slots);
+    this.image = w === null ? null : wasmImage(this.root, slots, [this.statusSlots, this.codeSlots, this.timeSlots]);
     if (w !== null && this.image !== null) {
       this.wasm = w;
       this.kind = new Uint8Array(w.memory, W_OUT_KIND, slots);
@@ -365,7 +369,13 @@ export class FastExtractor {
         if (r > 0) {
           out.close = w.close[0]! - s + start;
           out.empty = w.close[1] === 1;
-          this.values(w.mem, out);
+          const res = w.res;
+          if (res[0] === 1) {
+            out.outcome = res[1]!;
+            out.status = res[2]!;
+            out.code = w.resF[2]!;
+            out.timeMs = w.resF[3]!;
+          } else this.values(w.mem, out);
           return;
         }
         // r < 0: a line the module leaves to the JS scan
@@ -663,11 +673,12 @@ export class FastExtractor {
 }
 
 /**
- * The paths as the module reads them (wasm/scan.ts): at W_CFG the number of slots; at W_NODES 32 bytes a
+ * The paths as the module reads them (wasm/scan.ts): at W_CFG the number of slots, then the address and
+ * count of the status, code and time slot lists (in lookup order); at W_NODES 32 bytes a
  * node (key length, first word, key address, slot, first child, next sibling, address and count of the
  * `below` slots), the root first; key bytes and `below` lists from W_DATA. Null when they do not fit.
  */
-function wasmImage(root: PathNode, slots: number): Uint8Array | null {
+function wasmImage(root: PathNode, slots: number, lists: Int32Array[]): Uint8Array | null {
   if (slots > W_SLOTS_MAX) return null;
   const order: PathNode[] = [root];
   for (let k = 0; k < order.length; k++) order.push(...order[k]!.children);
@@ -676,6 +687,15 @@ function wasmImage(root: PathNode, slots: number): Uint8Array | null {
   const image = Buffer.alloc(W_OUT_KIND - W_CFG);
   let data = W_DATA;
   image.writeInt32LE(slots, 0);
+  lists.forEach((list, k) => {
+    image.writeInt32LE(data, 4 + 8 * k);
+    image.writeInt32LE(list.length, 8 + 8 * k);
+    for (const slot of list) {
+      image.writeInt32LE(slot, data - W_CFG);
+      data += 4;
+    }
+  });
+  if (data > W_OUT_KIND) return null;
   for (let k = 0; k < order.length; k++) {
     const n = order[k]!;
     const at = W_NODES - W_CFG + k * 32;

@@ -180,6 +180,41 @@ describe('WebAssembly scanner vs JSON.parse reference', () => {
     );
   });
 
+  // The module also decodes status, code and event time for the common forms (plain digits, the gateway's
+  // ISO-8601 form with its hour cached): every form near those must come out as the JS side decides it.
+  it('decodes status, code and time as the JS side does, line after line', () => {
+    const d = (n: number, lo = 0, hi = 9): fc.Arbitrary<string> => fc.array(fc.integer({ min: lo, max: hi }), { minLength: n, maxLength: n }).map((a) => a.join(''));
+    const isoLike = fc
+      .tuple(
+        fc.oneof(d(4), fc.constantFrom('0050', '0099', '0100', '1969', '2024', '2026', '9999')),
+        fc.oneof(d(2), fc.constantFrom('00', '01', '02', '03', '12', '13')),
+        fc.oneof(d(2), fc.constantFrom('00', '01', '29', '30', '31', '32')),
+        fc.constantFrom('T', 't', ' ', 'x'),
+        fc.oneof(d(2), fc.constantFrom('00', '23', '24', '99')),
+        d(2),
+        d(2),
+        fc.oneof(fc.constant(''), fc.tuple(fc.constantFrom('.', ',', ':'), fc.integer({ min: 0, max: 11 })).chain(([sep, n]) => d(n).map((x) => sep + x))),
+        fc.constantFrom('Z', 'z', '+08:00', '-0530', '+01', '-12:3', '+0800x', '', ' Z', '+08:60', '+0', '-'),
+      )
+      .map(([y, mo, day, sep, h, mi, sec, frac, zone]) => `${y}-${mo}-${day}${sep}${h}:${mi}:${sec}${frac}${zone}`);
+    const sameHour = fc.tuple(d(2), d(2), fc.integer({ min: 0, max: 999 })).map(([mi, sec, ms]) => `2026-11-25T10:${mi}:${sec}.${ms}Z`);
+    const number = fc.oneof(
+      fc.integer({ min: -1000, max: 1_000_000 }).map(String),
+      fc.constantFrom('200', '200.0', '2e2', '-0', '0', '99', '100', '599', '600', '999', '1000', '007', '1.5', '999999999999', '1000000000000', '1764064800', '1764064800123', '99999999999', '100000000000', '123456789012345', '1234567890123456', '1e11', '-5'),
+    );
+    const text = fc.oneof(isoLike, sameHour, fc.stringMatching(/^[0-9]{0,14}$/), fc.constantFrom('', 'x', '\u0032\u0030\u0030', '2026-11-25T10:00:00\u005a'));
+    const value = fc.oneof(number, text.map((t) => `"${t}"`), fc.constantFrom('null', 'true', '{}', '[]', '{"code":1}'));
+    const member = fc.tuple(fc.constantFrom('code', 'status', 'statusCode', 'ts', 'time', 'timestamp', '@timestamp', 'response', 'x'), value);
+    const line = fc.array(member, { minLength: 1, maxLength: 5 }).map((ms) => Buffer.from(`{${ms.map(([k, v]) => `"${k}":${v}`).join(',')}}`));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), (lines) => {
+        const fast = new FastExtractor(DEFAULT_PATHS, 1 << 20);
+        for (const l of lines) check(DEFAULT_PATHS, fast, l, null);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('the committed module is what wasm/scan.ts compiles to (npm run build:wasm)', async () => {
     const script: string = '../../wasm/build.mjs';
     const build = (await import(script)) as { compile(): Promise<Buffer>; source(b: Buffer): string };
