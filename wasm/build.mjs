@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET = 'src/extract/scan-wasm.ts';
-/** 35 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded. */
-export const PAGES = 35;
+/** 36 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, and the records of scanLines. */
+export const PAGES = 36;
 
 /** The module's bytes, compiled from wasm/scan.ts. */
 export async function compile(entry = 'wasm/scan.ts') {

@@ -328,6 +328,60 @@ function timeOf(s: u32, e: u32): f64 {
   return c == 0x2d ? ms + offset : ms - offset;
 }
 
+// scanLines: the lines of a read buffer, one call for up to REC_MAX of them. A record per line, 48 bytes:
+// u32 start, end (its '\n'), type (0: decided, results follow; 2: blank; 3: for the JS side: invalid, or
+// not decided here), outcome, status, close, empty, pad, f64 code, time.
+const REC: u32 = 35 << 16;
+const REC_MAX: u32 = 1024;
+const LINES: u32 = 29792; //     u32 where the next line starts, u32 1 when REC_MAX lines were recorded
+
+/** The first '\n' in [i, to), or `to`. */
+@inline function newlineFrom(i: u32, to: u32): u32 {
+  const lf = i8x16.splat(0x0a);
+  for (; i < to; i += 16) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(i), lf));
+    if (m != 0) return min(i + ctz(m), to);
+  }
+  return to;
+}
+
+/**
+ * Scans the lines of [from, to) that end in a '\n' before `to`, up to REC_MAX of them, stopping before a
+ * line longer than maxLine (the framer deals with it). Returns the number of records.
+ */
+export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
+  let pos = from;
+  let n: u32 = 0;
+  while (n < REC_MAX) {
+    const nl = newlineFrom(pos, to);
+    if (nl >= to || nl - pos > maxLine) break;
+    const r = REC + n * 48;
+    store<u32>(r, pos);
+    store<u32>(r + 4, nl);
+    let i = pos;
+    while (i < nl) {
+      const c = load<u8>(i);
+      if (c != 0x20 && c != 0x09 && c != 0x0d) break;
+      i++;
+    }
+    if (i == nl) store<u32>(r + 8, 2);
+    else if (scan(pos, nl) > 0 && load<u32>(RES) == 1) {
+      store<u32>(r + 8, 0);
+      store<u32>(r + 12, load<u32>(RES + 4));
+      store<u32>(r + 16, load<u32>(RES + 8));
+      store<u32>(r + 20, load<u32>(OUT_CLOSE));
+      store<u32>(r + 24, load<u32>(OUT_CLOSE + 4));
+      store<f64>(r + 32, load<f64>(RES + 16));
+      store<f64>(r + 40, load<f64>(RES + 24));
+    } else store<u32>(r + 8, 3);
+    n++;
+    pos = nl + 1;
+  }
+  store<u32>(LINES, pos);
+  store<u32>(LINES + 4, n == REC_MAX ? 1 : 0);
+  return n;
+}
+
 /** Forgets the previous lines (the keys by place, the template): the paths at CFG have changed. */
 export function reset(): void {
   memory.fill(MEMO, 0, MEMO_DEPTH * MEMO_MEMBERS * 32);

@@ -195,11 +195,20 @@ const W_SCRATCH_SIZE = 1 << 20;
 /** The read buffer handed out by scanReadBuffer: lines read into it are scanned where they are. */
 const W_INPUT = W_SCRATCH + W_SCRATCH_SIZE + 65536;
 const W_INPUT_SIZE = 1 << 20;
+/** The records of scanLines (see wasm/scan.ts): 48 bytes a line, at most W_REC_MAX a call. */
+const W_REC = 35 << 16;
+const W_REC_MAX = 1024;
+const W_LINES = 29792;
+/** Record types. */
+export const LINE_DECIDED = 0;
+export const LINE_BLANK = 2;
+export const LINE_OTHER = 3;
 /** Readable bytes the module needs after a line's end (its 16-byte loads). */
 const W_PAD = 16;
 
 interface WasmExports {
   scan(start: number, end: number): number;
+  scanLines(from: number, to: number, maxLine: number): number;
   init(): void;
   reset(): void;
   memory: { buffer: ArrayBuffer };
@@ -207,6 +216,10 @@ interface WasmExports {
 
 interface WasmScanner {
   readonly scan: (start: number, end: number) => number;
+  readonly scanLines: (from: number, to: number, maxLine: number) => number;
+  readonly recI: Int32Array;
+  readonly recF: Float64Array;
+  readonly lines: Int32Array;
   readonly reset: () => void;
   readonly memory: ArrayBuffer;
   /** All of the memory (it never grows, so views stay valid). */
@@ -234,7 +247,15 @@ function wasmScanner(): WasmScanner | null {
     exports.init();
     const memory = exports.memory.buffer;
     if (memory.byteLength !== SCAN_WASM_PAGES * 65536 || W_INPUT + W_INPUT_SIZE + W_PAD > memory.byteLength) return null;
-    shared = { scan: exports.scan, reset: exports.reset, memory, mem: Buffer.from(memory), close: new Int32Array(memory, W_OUT_CLOSE, 2), res: new Int32Array(memory, W_RES, 4), resF: new Float64Array(memory, W_RES, 4), owner: null };
+    shared = {
+      scan: exports.scan,
+      scanLines: exports.scanLines,
+      recI: new Int32Array(memory, W_REC, W_REC_MAX * 12),
+      recF: new Float64Array(memory, W_REC, W_REC_MAX * 6),
+      lines: new Int32Array(memory, W_LINES, 2),
+      reset: exports.reset,
+      memory,
+      mem: Buffer.from(memory), close: new Int32Array(memory, W_OUT_CLOSE, 2), res: new Int32Array(memory, W_RES, 4), resF: new Float64Array(memory, W_RES, 4), owner: null };
   } catch {
     shared = null;
   }
@@ -338,6 +359,47 @@ export class FastExtractor {
       this.vStart = new Int32Array(slots);
       this.vEnd = new Int32Array(slots);
     }
+  }
+
+  /**
+   * The lines of b[from, to) that end in a newline, up to W_REC_MAX of them and none longer than
+   * maxLineBytes, when b is the read buffer (scanReadBuffer): one call into the module for all of them.
+   * Returns the number of records (-1 when b is not the read buffer); record k is
+   * `recI[12k .. 12k + 8)`: start, end (the newline), type (LINE_*), outcome, status, close, empty, and
+   * `recF[6k + 4]`, `recF[6k + 5]`: code and time; positions are offsets in b. `linesNext` is where the
+   * lines not recorded start; `linesFull` says whether the call stopped only for lack of records.
+   */
+  scanLines(b: Buffer, from: number, to: number, maxLineBytes: number): number {
+    const w = this.wasm;
+    if (w === null || b.buffer !== w.memory || b.byteOffset < W_INPUT || b.byteOffset + to + W_PAD > w.mem.length) return -1;
+    if (w.owner !== this) {
+      w.mem.set(this.image!, W_CFG);
+      w.reset();
+      w.owner = this;
+    }
+    const base = b.byteOffset;
+    const n = w.scanLines(base + from, base + to, maxLineBytes);
+    const recI = w.recI;
+    for (let k = 0; k < n; k++) {
+      const o = 12 * k;
+      recI[o] -= base;
+      recI[o + 1] -= base;
+      recI[o + 5] -= base;
+    }
+    this.linesNext = w.lines[0]! - base;
+    this.linesFull = w.lines[1] === 1;
+    return n;
+  }
+
+  linesNext = 0;
+  linesFull = false;
+
+  get recI(): Int32Array {
+    return this.wasm!.recI;
+  }
+
+  get recF(): Float64Array {
+    return this.wasm!.recF;
   }
 
   /** Extracts from b[start, end) (no line terminator, BOM already skipped). `close` is a byte offset. */

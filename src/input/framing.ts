@@ -10,6 +10,12 @@ export interface LineSink {
   /** A piece of an oversized line, in order; the first piece is at least maxLineBytes long in total. */
   oversizedPiece(b: Buffer, start: number, end: number): void;
   oversizedEnd(newline: boolean): void;
+  /**
+   * Optional: takes the complete lines of b[from, to) at once (each with its '\n', none longer than
+   * maxLineBytes, none the first of an input) and returns where the lines it did not take start; those go
+   * through line() and oversizedPiece() as usual.
+   */
+  lines?(b: Buffer, from: number, to: number, maxLineBytes: number): number;
 }
 
 const LF = 0x0a;
@@ -65,6 +71,7 @@ export class LineFramer {
       }
       pos = nl + 1;
     }
+    if (this.sink.lines !== undefined && !this.atStart) pos = this.sink.lines(chunk, pos, len, this.maxLineBytes);
     for (;;) {
       const nl = chunk.indexOf(LF, pos);
       if (nl < 0) break;

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PATHS, fieldPaths, type FieldPaths } from '../../dist/extract/paths.js';
 import { extractReference } from '../../dist/extract/reference.js';
 import { newLineResult } from '../../dist/extract/result.js';
-import { FastExtractor, scanReadBuffer } from '../../dist/extract/scan.js';
+import { FastExtractor, LINE_BLANK, LINE_DECIDED, scanReadBuffer } from '../../dist/extract/scan.js';
+import { LineFramer } from '../../dist/input/framing.js';
 
 const KEYS = ['code', 'response', 'body', 'status', 'statusCode', 'ts', 'time', 'data', 'msg', 'items', 'a_rather_long_key_name', 'códe'];
 
@@ -212,6 +213,93 @@ describe('WebAssembly scanner vs JSON.parse reference', () => {
         for (const l of lines) check(DEFAULT_PATHS, fast, l, null);
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  // The reader takes the lines of its read buffer in bulk (LineSink.lines -> FastExtractor.scanLines): cut
+  // into reads anywhere, with blank, oversized, CRLF and invalid lines, every line must come out once, in
+  // order, decided as the reference decides it (whether the module decided it or handed it back).
+  it('scans the lines of the read buffer in bulk as the reference decides them one by one', () => {
+    const buf = scanReadBuffer(1 << 20);
+    const text = fc.oneof(
+      { arbitrary: runs.map((ls) => ls.map((l) => l.toString('latin1'))), weight: 3 },
+      fc.array(fc.constantFrom('', ' ', '\t \r', '{"code":1}\r', '{"code":2,"ts":"2026-11-25T10:00:00Z"}', 'x'.repeat(90), `{"code":3,"msg":"${'y'.repeat(80)}"}`, '{"code":4', '{"status":503}'), { maxLength: 30 }),
+    );
+    // Some reads hold more lines than one call records (1024), some cut lines anywhere.
+    const many = fc.constantFrom('{"code":1}', '', '{}', ' ', '{"code":"x"}').chain((l) => fc.integer({ min: 1000, max: 2100 }).map((n) => Array.from({ length: n }, (_, k) => (k % 7 === 3 ? '{"code":2}' : l))));
+    const input = fc.tuple(
+      fc.array(fc.oneof(text, many), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      fc.array(fc.oneof(fc.integer({ min: 1, max: 700 }), fc.integer({ min: 10_000, max: 40_000 })), { minLength: 1, maxLength: 40 }),
+      fc.constantFrom(64, 100, 1 << 20),
+    );
+    fc.assert(
+      fc.property(input, ([groups, lastNewline, cuts, max]) => {
+        const lines = groups.flat().map((l) => l.replace(/\n/g, ''));
+        const all = Buffer.from(lines.join('\n') + (lastNewline ? '\n' : ''), 'latin1');
+        const fast = new FastExtractor(DEFAULT_PATHS, max);
+        const got: string[] = [];
+        const r = newLineResult();
+        const decided = (b: Buffer, s: number, e: number): void => {
+          got.push(`${b.toString('latin1', s, e)} ${JSON.stringify(summary(r))} ${r.outcome === 1 ? '' : r.close - s}`);
+        };
+        const framer = new LineFramer(max, {
+          line(b, start, end, _newline, skip) {
+            if (/^[ \t\r]*$/.test(b.toString('latin1', start + skip, end))) got.push(`${b.toString('latin1', start, end)} blank`);
+            else {
+              fast.extract(b, start + skip, end, r);
+              decided(b, start, end);
+            }
+          },
+          lines(b, from, to, maxLineBytes) {
+            let pos = from;
+            for (;;) {
+              const n = fast.scanLines(b, pos, to, maxLineBytes);
+              if (n < 0) return pos;
+              const recI = fast.recI;
+              const recF = fast.recF;
+              for (let k = 0; k < n; k++) {
+                const o = 12 * k;
+                const [s, e, type] = [recI[o]!, recI[o + 1]!, recI[o + 2]!];
+                expect(b[e]).toBe(0x0a);
+                if (type === LINE_BLANK) got.push(`${b.toString('latin1', s, e)} blank`);
+                else if (type === LINE_DECIDED) {
+                  Object.assign(r, { outcome: recI[o + 3], status: recI[o + 4], close: recI[o + 5], empty: recI[o + 6] === 1, code: recF[6 * k + 4], timeMs: recF[6 * k + 5] });
+                  decided(b, s, e);
+                } else this.line(b, s, e, true, 0);
+              }
+              pos = fast.linesNext;
+              if (!fast.linesFull) return pos;
+            }
+          },
+          oversizedPiece() {},
+          oversizedEnd() {
+            got.push('oversized');
+          },
+        });
+        let at = 0;
+        for (let k = 0; at < all.length; k++) {
+          const n = Math.min(cuts[k % cuts.length]!, all.length - at);
+          all.copy(buf, 0, at, at + n);
+          framer.push(buf.subarray(0, n));
+          at += n;
+        }
+        framer.end();
+        const want: string[] = [];
+        const parts = all.toString('latin1').split('\n');
+        if (parts[parts.length - 1] === '') parts.pop();
+        for (const line of parts) {
+          if (Buffer.byteLength(line, 'latin1') > max) want.push('oversized');
+          else if (/^[ \t\r]*$/.test(line)) want.push(`${line} blank`);
+          else {
+            extractReference(Buffer.from(line, 'latin1').toString('utf8'), DEFAULT_PATHS, r);
+            const close = r.outcome === 1 ? '' : Buffer.from(line, 'latin1').lastIndexOf(0x7d);
+            want.push(`${line} ${JSON.stringify(summary(r))} ${close}`);
+          }
+        }
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 300 },
     );
   });
 
