@@ -7,8 +7,11 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TARGET = 'src/extract/scan-wasm.ts';
-/** 36 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, and the records of scanLines. */
-export const PAGES = 36;
+/**
+ * 53 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, the
+ * records of scanLines, a 1 MiB write buffer and 64 KiB of enrichment fragments.
+ */
+export const PAGES = 53;
 
 /** The module's bytes, compiled from wasm/scan.ts. */
 export async function compile(entry = 'wasm/scan.ts') {

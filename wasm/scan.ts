@@ -382,6 +382,23 @@ export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
   return n;
 }
 
+/**
+ * One line of --output enriched at dst: the line's bytes up to its closing brace at `close`, the fragment
+ * (`,"errcode":{...}`), the rest of the line, and a newline if asked for. Returns the bytes written. The
+ * writer's buffer and the fragments live in this memory (scan.ts: wasmSplicer) when this is used.
+ */
+export function enrich(dst: u32, start: u32, close: u32, end: u32, frag: u32, fragLen: u32, newline: u32): u32 {
+  let at = dst;
+  memory.copy(at, start, close - start);
+  at += close - start;
+  memory.copy(at, frag, fragLen);
+  at += fragLen;
+  memory.copy(at, close, end - close);
+  at += end - close;
+  if (newline != 0) store<u8>(at++, 0x0a);
+  return at - dst;
+}
+
 /** Forgets the previous lines (the keys by place, the template): the paths at CFG have changed. */
 export function reset(): void {
   memory.fill(MEMO, 0, MEMO_DEPTH * MEMO_MEMBERS * 32);

@@ -13,7 +13,7 @@ import { Tally } from '../aggregate/tally.js';
 import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
 import { MALFORMED, OK, OVERSIZED, newLineResult } from '../extract/result.js';
-import { FastExtractor, LINE_BLANK, LINE_DECIDED, scanReadBuffer } from '../extract/scan.js';
+import { FastExtractor, LINE_BLANK, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
 import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
@@ -70,8 +70,10 @@ function beforeWait(): boolean {
   return stopping();
 }
 
-const stdout = config.enriched ? new FdWriter(1, 1 << 20, beforeWait) : null;
-const enriched = stdout ? new EnrichedWriter(stdout, table, (slot) => tally.seriesInfo(slot)) : null;
+// With the fast engine, enriched lines are spliced together in the scanner's memory (wasmSplicer).
+const splicer = config.enriched && config.engine === 'fast' ? wasmSplicer() : null;
+const stdout = config.enriched ? new FdWriter(1, 1 << 20, beforeWait, splicer?.out) : null;
+const enriched = stdout ? new EnrichedWriter(stdout, table, (slot) => tally.seriesInfo(slot), splicer) : null;
 const dead = config.deadLetter ? new FdWriter(openSync(config.deadLetter, 'a'), 1 << 16, beforeWait) : null;
 
 function isBlank(b: Buffer, i: number, end: number): boolean {

@@ -4,6 +4,7 @@
 import type { SeriesInfo } from '../aggregate/types.js';
 import type { CodeTable } from '../codes/table.js';
 import { INVALID_CODE, MISSING_CODE, OUTCOMES } from '../extract/result.js';
+import type { Splicer } from '../extract/scan.js';
 import { errcodeDescriptions } from './describe.js';
 import type { FdWriter } from './fd-writer.js';
 
@@ -29,29 +30,52 @@ export class EnrichedWriter {
   /** `,"errcode":{...}` per series slot, built on first use. */
   private fragments: (Buffer | undefined)[] = [];
   private readonly outcomeFragments: Buffer[] = [];
+  /** With a splicer: where each fragment is in the module's memory (-1: not there), as for `fragments`. */
+  private fragmentAt: number[] = [];
+  private readonly outcomeFragmentAt: number[] = [];
 
   constructor(
     private readonly out: FdWriter,
     private table: CodeTable,
     private readonly seriesInfo: (slot: number) => SeriesInfo,
+    /** Splices in the scanner's memory when `out` collects there (lines read elsewhere take copies). */
+    private readonly splicer: Splicer | null = null,
   ) {
-    for (const o of [MISSING_CODE, INVALID_CODE]) this.outcomeFragments[o] = Buffer.from(`,"errcode":${outcomeJson(o)}`);
+    for (const o of [MISSING_CODE, INVALID_CODE]) {
+      this.outcomeFragments[o] = Buffer.from(`,"errcode":${outcomeJson(o)}`);
+      this.outcomeFragmentAt[o] = splicer ? splicer.fragment(this.outcomeFragments[o]!) : -1;
+    }
+    splicer?.keep();
   }
 
   setTable(table: CodeTable): void {
     this.table = table;
     this.fragments = [];
+    this.fragmentAt = [];
+    this.splicer?.release();
   }
 
   /** A JSON object line: `close` is the offset of its closing brace; `slot` its series, or -1 with `outcome`. */
   object(b: Buffer, start: number, end: number, newline: boolean, close: number, empty: boolean, slot: number, outcome: number): void {
     let frag: Buffer;
+    let fragAt: number;
     if (slot >= 0) {
       frag = this.fragments[slot] ??= Buffer.from(`,"errcode":${errcodeJson(this.seriesInfo(slot), this.table)}`);
-    } else frag = this.outcomeFragments[outcome]!;
+      fragAt = this.fragmentAt[slot] ??= this.splicer ? this.splicer.fragment(frag) : -1;
+    } else {
+      frag = this.outcomeFragments[outcome]!;
+      fragAt = this.outcomeFragmentAt[outcome]!;
+    }
     const out = this.out;
     const fs = empty ? 1 : 0; // an empty object gets no comma
     const n = end - start + frag.length - fs + 1;
+    if (fragAt >= 0 && out.reserve(n) && out.buffer === this.splicer!.out) {
+      const wrote = this.splicer!.splice(out.length, b, start, close, end, fragAt + fs, frag.length - fs, newline);
+      if (wrote >= 0) {
+        out.advance(wrote);
+        return;
+      }
+    }
     if (out.reserve(n)) {
       const buf = out.buffer;
       let at = out.length;
