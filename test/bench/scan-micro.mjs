@@ -1,6 +1,6 @@
 // Micro-benchmark of the fast extractor alone (not part of `npm run bench`): scans a generated dataset in
 // memory, 1 MiB chunks as the reader reads them, and reports ns per line and per byte (median of rounds).
-//   node test/bench/scan-micro.mjs [file] [rounds]
+//   MODE=js|copy|inplace node test/bench/scan-micro.mjs [file] [rounds]   (after a build)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
