@@ -71,13 +71,20 @@ export class LineFramer {
       }
       pos = nl + 1;
     }
-    if (this.sink.lines !== undefined && !this.atStart) pos = this.sink.lines(chunk, pos, len, this.maxLineBytes);
+    // The sink takes lines in bulk (if it can) from the second line of an input on, and again after an
+    // oversized line, the one kind of line it leaves here.
+    let bulk = this.sink.lines !== undefined;
     for (;;) {
+      if (bulk && !this.atStart) {
+        bulk = false;
+        pos = this.sink.lines!(chunk, pos, len, this.maxLineBytes);
+      }
       const nl = chunk.indexOf(LF, pos);
       if (nl < 0) break;
       if (nl - pos > this.maxLineBytes) {
         this.piece(chunk, pos, nl);
         this.sink.oversizedEnd(true);
+        bulk = this.sink.lines !== undefined;
       } else this.emit(chunk, pos, nl, true);
       pos = nl + 1;
     }
