@@ -10,9 +10,11 @@
 //
 // Where the WebAssembly module loads (Node 20 has v128 SIMD), lines go to it first (wasm/scan.ts, the same
 // pass with the same results, 16 bytes a step): it checks a line against a template of the line before
-// (same bytes between the leaf values, each leaf scanned by its type), and scans anything else in full. The
-// reader reads into the module's memory (scanReadBuffer), so lines are not copied; lines from elsewhere are.
-// The JS pass below stays for lines the module leaves to it and where WebAssembly is not available.
+// (same bytes between the leaf values, each leaf scanned by its type), scans anything else in full, and
+// decodes code, status and event time in their usual forms. The reader reads into the module's memory
+// (scanReadBuffer) and hands it whole reads of lines (scanLines: one call for up to 1024 lines); lines from
+// elsewhere are copied in one at a time (extract). The JS pass below stays for the lines the module leaves
+// to it and for where WebAssembly is not available; test/unit/scan-property.test.ts runs on both.
 import type { FieldPaths } from './paths.js';
 import { INVALID_CODE, MALFORMED, MISSING_CODE, OK, type LineResult } from './result.js';
 import { SCAN_WASM_BASE64, SCAN_WASM_PAGES } from './scan-wasm.js';
@@ -263,7 +265,12 @@ function wasmScanner(): WasmScanner | null {
       lines: new Int32Array(memory, W_LINES, 2),
       reset: exports.reset,
       memory,
-      mem: Buffer.from(memory), close: new Int32Array(memory, W_OUT_CLOSE, 2), res: new Int32Array(memory, W_RES, 4), resF: new Float64Array(memory, W_RES, 4), owner: null };
+      mem: Buffer.from(memory),
+      close: new Int32Array(memory, W_OUT_CLOSE, 2),
+      res: new Int32Array(memory, W_RES, 4),
+      resF: new Float64Array(memory, W_RES, 4),
+      owner: null,
+    };
   } catch {
     shared = null;
   }
@@ -290,11 +297,9 @@ export class Splicer {
   private mark = W_FRAGS;
   private lastB: Buffer | null = null;
   private lastBase = -1;
-  private outBase: number;
 
   constructor(private readonly w: WasmScanner) {
     this.out = w.mem.subarray(W_WRITE, W_WRITE + W_WRITE_SIZE);
-    this.outBase = W_WRITE;
   }
 
   /** The address of a copy of `bytes` in the module's memory, or -1 when the room for fragments is used up. */
@@ -326,7 +331,7 @@ export class Splicer {
     }
     const base = this.lastBase;
     if (base < 0) return -1;
-    return this.w.enrich(this.outBase + at, base + start, base + close, base + end, frag, fragLen, newline ? 1 : 0);
+    return this.w.enrich(W_WRITE + at, base + start, base + close, base + end, frag, fragLen, newline ? 1 : 0);
   }
 }
 
