@@ -12,7 +12,7 @@ import { Tally } from '../aggregate/tally.js';
 import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
 import { MALFORMED, OK, OVERSIZED, newLineResult } from '../extract/result.js';
-import { FastExtractor } from '../extract/scan.js';
+import { FastExtractor, LINE_BLANK, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
 import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
@@ -71,8 +71,10 @@ function beforeWait(): boolean {
   return stopping();
 }
 
-const stdout = config.enriched ? new FdWriter(1, 1 << 20, beforeWait) : null;
-const enriched = stdout ? new EnrichedWriter(stdout, table, (slot) => tally.seriesInfo(slot)) : null;
+// With the fast engine, enriched lines are spliced together in the scanner's memory (wasmSplicer).
+const splicer = config.enriched && config.engine === 'fast' ? wasmSplicer() : null;
+const stdout = config.enriched ? new FdWriter(1, 1 << 20, beforeWait, splicer?.out) : null;
+const enriched = stdout ? new EnrichedWriter(stdout, table, (slot) => tally.seriesInfo(slot), splicer) : null;
 const dead = config.deadLetter ? new FdWriter(openSync(config.deadLetter, 'a'), 1 << 16, beforeWait) : null;
 
 function isBlank(b: Buffer, i: number, end: number): boolean {
@@ -96,6 +98,45 @@ class FastLines implements LineSink {
       return;
     }
     this.extractor.extract(b, start + skip, end, result);
+    this.counted(b, start, end, newline);
+  }
+
+  /**
+   * The lines of the read buffer in bulk: the module scans up to 1024 at a call and decides the usual ones
+   * (no framing or extraction call per line); blank lines and the rest go the per-line way.
+   */
+  lines(b: Buffer, from: number, to: number, maxLineBytes: number): number {
+    const ex = this.extractor;
+    let pos = from;
+    for (;;) {
+      const n = ex.scanLines(b, pos, to, maxLineBytes);
+      if (n < 0) return pos;
+      const recI = ex.recI;
+      const recF = ex.recF;
+      for (let k = 0; k < n; k++) {
+        const o = 12 * k;
+        const type = recI[o + 2];
+        if (type === LINE_DECIDED) {
+          result.outcome = recI[o + 3]!;
+          result.status = recI[o + 4]!;
+          result.close = recI[o + 5]!;
+          result.empty = recI[o + 6] === 1;
+          result.code = recF[6 * k + 4]!;
+          result.timeMs = recF[6 * k + 5]!;
+          this.counted(b, recI[o]!, recI[o + 1]!, true);
+        } else if (type === LINE_BLANK) {
+          tally.blank++;
+          tally.dirty = true;
+          enriched?.raw(b, recI[o]!, recI[o + 1]!, true);
+        } else this.line(b, recI[o]!, recI[o + 1]!, true, 0);
+      }
+      pos = ex.linesNext;
+      if (!ex.linesFull) return pos;
+    }
+  }
+
+  /** Counts the line just extracted into `result`, and writes what the outputs need. */
+  private counted(b: Buffer, start: number, end: number, newline: boolean): void {
     const slot = tally.count(result, now);
     if (enriched) {
       if (result.outcome === MALFORMED) enriched.raw(b, start, end, newline);
@@ -149,7 +190,8 @@ function readFd(fd: number): boolean {
   makeNonBlocking(fd, st);
   const tty = st.isCharacterDevice();
   const framer = new LineFramer(config.maxLineBytes, lines);
-  const buf = Buffer.allocUnsafe(READ_SIZE);
+  // In the WebAssembly scanner's memory: the lines are scanned where they are read, without a copy.
+  const buf = scanReadBuffer(READ_SIZE);
   let idle = MIN_IDLE_MS;
   for (;;) {
     if (tty && beforeWait()) return false;

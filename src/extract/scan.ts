@@ -7,8 +7,17 @@
 // bytes, are skipped 4 bytes a step up to the first '"', '\' or control character; a key is first
 // compared with the key at the same place of the previous line (gateways write one shape), and only
 // keys at the depths of the looked-up paths are looked up, by a hash of their first word.
+//
+// Where the WebAssembly module loads (Node 20 has v128 SIMD), lines go to it first (src/wasm/scan.ts, the
+// same pass with the same results, 16 bytes a step): it checks a line against a template of the line before
+// (same bytes between the leaf values, each leaf scanned by its type), scans anything else in full, and
+// decodes code, status and event time in their usual forms. The reader reads into the module's memory
+// (scanReadBuffer) and hands it whole reads of lines (scanLines: one call for up to 1024 lines); lines from
+// elsewhere are copied in one at a time (extract). The JS pass below stays for the lines the module leaves
+// to it and for where WebAssembly is not available; test/unit/scan-property.test.ts runs on both.
 import type { FieldPaths } from './paths.js';
 import { INVALID_CODE, MALFORMED, MISSING_CODE, OK, type LineResult } from './result.js';
+import { SCAN_WASM_BASE64, SCAN_WASM_PAGES } from './scan-wasm.js';
 import { codeFromNumber, codeFromString, statusFromNumber, timeFromBytes, timeFromNumber, timeFromString } from './values.js';
 
 // Kinds of a recorded value.
@@ -169,6 +178,178 @@ function pack(b: Buffer, s: number, len: number, words: Int32Array, w: number): 
   }
 }
 
+// The WebAssembly scanner (src/wasm/scan.ts): the same pass on bytes in its memory, 16 bytes a step through
+// string bodies. Its memory layout (the addresses are src/wasm/scan.ts's):
+const W_CFG = 1024; // i32 number of slots, then the path nodes and their key bytes (the config image)
+const W_NODES = 2048;
+const W_NODES_MAX = 256;
+const W_DATA = 10240; // key bytes and `below` lists, up to W_OUT_KIND
+const W_OUT_KIND = 26624;
+const W_OUT_START = 27136;
+const W_OUT_END = 28160;
+const W_OUT_CLOSE = 29184;
+/** The decoded result (see src/wasm/scan.ts decode): i32 decided, outcome, status, pad; f64 code, time. */
+const W_RES = 29696;
+const W_SLOTS_MAX = 256;
+/** Lines that are not in the module's memory are copied here (up to 1 MiB; longer ones take the JS scan). */
+const W_SCRATCH = 65536;
+const W_SCRATCH_SIZE = 1 << 20;
+/** The read buffer handed out by scanReadBuffer: lines read into it are scanned where they are. */
+const W_INPUT = W_SCRATCH + W_SCRATCH_SIZE + 65536;
+const W_INPUT_SIZE = 1 << 20;
+/** The records of scanLines (see src/wasm/scan.ts): 48 bytes a line, at most W_REC_MAX a call. */
+const W_REC = 35 << 16;
+const W_REC_MAX = 1024;
+const W_LINES = 29792;
+/** The write buffer of wasmSplicer, and the fragments it splices in. */
+const W_WRITE = 36 << 16;
+const W_WRITE_SIZE = 1 << 20;
+const W_FRAGS = 52 << 16;
+const W_FRAGS_SIZE = 1 << 16;
+/** Record types. */
+export const LINE_DECIDED = 0;
+export const LINE_BLANK = 2;
+export const LINE_OTHER = 3;
+/** Readable bytes the module needs after a line's end (its 16-byte loads). */
+const W_PAD = 16;
+
+interface WasmExports {
+  scan(start: number, end: number): number;
+  scanLines(from: number, to: number, maxLine: number): number;
+  enrich(dst: number, start: number, close: number, end: number, frag: number, fragLen: number, newline: number): number;
+  init(): void;
+  reset(): void;
+  memory: { buffer: ArrayBuffer };
+}
+
+interface WasmScanner {
+  readonly scan: (start: number, end: number) => number;
+  readonly scanLines: (from: number, to: number, maxLine: number) => number;
+  readonly enrich: WasmExports['enrich'];
+  readonly recI: Int32Array;
+  readonly recF: Float64Array;
+  readonly lines: Int32Array;
+  readonly reset: () => void;
+  readonly memory: ArrayBuffer;
+  /** All of the memory (it never grows, so views stay valid). */
+  readonly mem: Buffer;
+  readonly close: Int32Array;
+  readonly res: Int32Array;
+  readonly resF: Float64Array;
+  /** The extractor whose paths are in the memory now. */
+  owner: FastExtractor | null;
+}
+
+/** WebAssembly as Node has it (the project's lib settings declare no WebAssembly types). */
+const WASM = (globalThis as unknown as { WebAssembly?: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: unknown } } }).WebAssembly;
+
+let shared: WasmScanner | null | undefined;
+
+/** The module instance of this thread, made on first use; null where WebAssembly SIMD is not available. */
+function wasmScanner(): WasmScanner | null {
+  if (shared !== undefined) return shared;
+  shared = null;
+  try {
+    if (WASM === undefined) return null;
+    const module = new WASM.Module(Buffer.from(SCAN_WASM_BASE64, 'base64'));
+    const exports = new WASM.Instance(module, {}).exports as WasmExports;
+    exports.init();
+    const memory = exports.memory.buffer;
+    if (memory.byteLength !== SCAN_WASM_PAGES * 65536 || W_INPUT + W_INPUT_SIZE + W_PAD > W_REC || W_FRAGS + W_FRAGS_SIZE > memory.byteLength) return null;
+    shared = {
+      scan: exports.scan,
+      scanLines: exports.scanLines,
+      enrich: exports.enrich,
+      recI: new Int32Array(memory, W_REC, W_REC_MAX * 12),
+      recF: new Float64Array(memory, W_REC, W_REC_MAX * 6),
+      lines: new Int32Array(memory, W_LINES, 2),
+      reset: exports.reset,
+      memory,
+      mem: Buffer.from(memory),
+      close: new Int32Array(memory, W_OUT_CLOSE, 2),
+      res: new Int32Array(memory, W_RES, 4),
+      resF: new Float64Array(memory, W_RES, 4),
+      owner: null,
+    };
+  } catch {
+    shared = null;
+  }
+  return shared;
+}
+
+/**
+ * A buffer for the reader's reads of up to `size` bytes: in the scanner's memory when it fits, so that the
+ * lines read into it are scanned without a copy. One per thread: a second call returns the same memory.
+ */
+export function scanReadBuffer(size: number): Buffer {
+  const w = wasmScanner();
+  return w !== null && size <= W_INPUT_SIZE ? w.mem.subarray(W_INPUT, W_INPUT + size) : Buffer.allocUnsafe(size);
+}
+
+/**
+ * Splices for --output enriched in the module's memory: the writer's buffer (`out`) and the fragments are
+ * there, so a line read into scanReadBuffer goes out with one call (three memory.copy) instead of two
+ * Buffer.copy calls (each makes a Uint8Array view: about 100 ns). One per thread; null without the module.
+ */
+export class Splicer {
+  readonly out: Buffer;
+  private fragEnd = W_FRAGS;
+  private mark = W_FRAGS;
+  private lastB: Buffer | null = null;
+  private lastBase = -1;
+
+  constructor(private readonly w: WasmScanner) {
+    this.out = w.mem.subarray(W_WRITE, W_WRITE + W_WRITE_SIZE);
+  }
+
+  /** The address of a copy of `bytes` in the module's memory, or -1 when the room for fragments is used up. */
+  fragment(bytes: Buffer): number {
+    if (this.fragEnd + bytes.length > W_FRAGS + W_FRAGS_SIZE) return -1;
+    const at = this.fragEnd;
+    bytes.copy(this.w.mem, at);
+    this.fragEnd += bytes.length;
+    return at;
+  }
+
+  /** Fragments made from now on can be dropped by release() (a reloaded table makes new ones). */
+  keep(): void {
+    this.mark = this.fragEnd;
+  }
+
+  release(): void {
+    this.fragEnd = this.mark;
+  }
+
+  /**
+   * Writes b[start, close), the fragment bytes [frag, frag + fragLen), b[close, end) and a newline if
+   * asked at out[at...]; returns the bytes written, or -1 when b is not in the module's memory.
+   */
+  splice(at: number, b: Buffer, start: number, close: number, end: number, frag: number, fragLen: number, newline: boolean): number {
+    if (b !== this.lastB) {
+      this.lastB = b;
+      this.lastBase = b.buffer === this.w.memory ? b.byteOffset : -1;
+    }
+    const base = this.lastBase;
+    if (base < 0) return -1;
+    return this.w.enrich(W_WRITE + at, base + start, base + close, base + end, frag, fragLen, newline ? 1 : 0);
+  }
+}
+
+let splicer: Splicer | null | undefined;
+
+export function wasmSplicer(): Splicer | null {
+  if (splicer === undefined) {
+    const w = wasmScanner();
+    splicer = w === null ? null : new Splicer(w);
+  }
+  return splicer;
+}
+
+export interface ExtractorOptions {
+  /** Use the WebAssembly scanner where it can (default true); false runs the JS scan only. */
+  readonly wasm?: boolean;
+}
+
 export class FastExtractor {
   private readonly root = node('');
   /** A DataView over the ArrayBuffer of the last line's Buffer, for the 4-bytes-at-a-time string scan. */
@@ -179,9 +360,13 @@ export class FastExtractor {
   private readonly codeSlots: Int32Array;
   private readonly statusSlots: Int32Array;
   private readonly timeSlots: Int32Array;
+  /** Per slot, the kind and byte range of the value found: views of the module's output when it is used. */
   private readonly kind: Uint8Array;
   private readonly vStart: Int32Array;
   private readonly vEnd: Int32Array;
+  private readonly wasm: WasmScanner | null = null;
+  /** The paths as the module reads them, copied to W_CFG when another extractor used the module last. */
+  private readonly image: Uint8Array | null = null;
   /** Container type per nesting depth; a line of n bytes nests at most n deep. */
   private types: Uint8Array;
   /** Path nodes of the open objects along a looked-up path (depth 0..nodeDepth). */
@@ -194,7 +379,7 @@ export class FastExtractor {
   private readonly memoParent: (PathNode | null)[] = new Array<PathNode | null>(MEMO_DEPTH * MEMO_MEMBERS).fill(null);
   private readonly memoNode: (PathNode | null)[] = new Array<PathNode | null>(MEMO_DEPTH * MEMO_MEMBERS).fill(null);
 
-  constructor(paths: FieldPaths, maxLineBytes: number) {
+  constructor(paths: FieldPaths, maxLineBytes: number, options: ExtractorOptions = {}) {
     const slotOf = new Map<string, number>();
     const add = (path: readonly string[], list: number[]): void => {
       const id = path.join('\u0000');
@@ -234,10 +419,61 @@ export class FastExtractor {
       return n.below;
     };
     collect(this.root);
-    this.kind = new Uint8Array(slotOf.size);
-    this.vStart = new Int32Array(slotOf.size);
-    this.vEnd = new Int32Array(slotOf.size);
+    const slots = slotOf.size;
     this.types = new Uint8Array(Math.min(maxLineBytes + 2, 1 << 16));
+    const w = options.wasm === false ? null : wasmScanner();
+    this.image = w === null ? null : wasmImage(this.root, slots, [this.statusSlots, this.codeSlots, this.timeSlots]);
+    if (w !== null && this.image !== null) {
+      this.wasm = w;
+      this.kind = new Uint8Array(w.memory, W_OUT_KIND, slots);
+      this.vStart = new Int32Array(w.memory, W_OUT_START, slots);
+      this.vEnd = new Int32Array(w.memory, W_OUT_END, slots);
+    } else {
+      this.kind = new Uint8Array(slots);
+      this.vStart = new Int32Array(slots);
+      this.vEnd = new Int32Array(slots);
+    }
+  }
+
+  /**
+   * The lines of b[from, to) that end in a newline, up to W_REC_MAX of them and none longer than
+   * maxLineBytes, when b is the read buffer (scanReadBuffer): one call into the module for all of them.
+   * Returns the number of records (-1 when b is not the read buffer); record k is
+   * `recI[12k .. 12k + 8)`: start, end (the newline), type (LINE_*), outcome, status, close, empty, and
+   * `recF[6k + 4]`, `recF[6k + 5]`: code and time; positions are offsets in b. `linesNext` is where the
+   * lines not recorded start; `linesFull` says whether the call stopped only for lack of records.
+   */
+  scanLines(b: Buffer, from: number, to: number, maxLineBytes: number): number {
+    const w = this.wasm;
+    if (w === null || b.buffer !== w.memory || b.byteOffset < W_INPUT || b.byteOffset + to + W_PAD > w.mem.length) return -1;
+    if (w.owner !== this) {
+      w.mem.set(this.image!, W_CFG);
+      w.reset();
+      w.owner = this;
+    }
+    const base = b.byteOffset;
+    const n = w.scanLines(base + from, base + to, maxLineBytes);
+    const recI = w.recI;
+    for (let k = 0; k < n; k++) {
+      const o = 12 * k;
+      recI[o] -= base;
+      recI[o + 1] -= base;
+      recI[o + 5] -= base;
+    }
+    this.linesNext = w.lines[0]! - base;
+    this.linesFull = w.lines[1] === 1;
+    return n;
+  }
+
+  linesNext = 0;
+  linesFull = false;
+
+  get recI(): Int32Array {
+    return this.wasm!.recI;
+  }
+
+  get recF(): Float64Array {
+    return this.wasm!.recF;
   }
 
   /** Extracts from b[start, end) (no line terminator, BOM already skipped). `close` is a byte offset. */
@@ -245,6 +481,42 @@ export class FastExtractor {
     out.code = -1;
     out.status = 0;
     out.timeMs = NaN;
+    const w = this.wasm;
+    if (w !== null) {
+      // In the module's read buffer the line is scanned where it is; elsewhere it is copied in first.
+      let s = -1;
+      if (b.buffer === w.memory && b.byteOffset + start >= W_INPUT && b.byteOffset + end + W_PAD <= w.mem.length) s = b.byteOffset + start;
+      else if (end - start <= W_SCRATCH_SIZE) {
+        b.copy(w.mem, W_SCRATCH, start, end);
+        s = W_SCRATCH;
+      }
+      if (s >= 0) {
+        if (w.owner !== this) {
+          w.mem.set(this.image!, W_CFG);
+          w.reset();
+          w.owner = this;
+        }
+        const r = w.scan(s, s + end - start);
+        if (r === 0) {
+          out.outcome = MALFORMED;
+          out.close = -1;
+          return;
+        }
+        if (r > 0) {
+          out.close = w.close[0]! - s + start;
+          out.empty = w.close[1] === 1;
+          const res = w.res;
+          if (res[0] === 1) {
+            out.outcome = res[1]!;
+            out.status = res[2]!;
+            out.code = w.resF[2]!;
+            out.timeMs = w.resF[3]!;
+          } else this.values(w.mem, out);
+          return;
+        }
+        // r < 0: a line the module leaves to the JS scan
+      }
+    }
     const kind = this.kind;
     for (let k = 0; k < kind.length; k++) kind[k] = ABSENT;
     if (!this.scan(b, start, end, out)) {
@@ -252,6 +524,12 @@ export class FastExtractor {
       out.close = -1;
       return;
     }
+    this.values(b, out);
+  }
+
+  /** The outcome, code, status and time from the values found (their byte ranges are in `b`). */
+  private values(b: Buffer, out: LineResult): void {
+    const kind = this.kind;
     const status = this.first(this.statusSlots);
     if (status >= 0 && kind[status] === NUMBER) {
       out.status = this.status(b, status);
@@ -528,4 +806,51 @@ export class FastExtractor {
       }
     }
   }
+}
+
+/**
+ * The paths as the module reads them (src/wasm/scan.ts): at W_CFG the number of slots, then the address and
+ * count of the status, code and time slot lists (in lookup order); at W_NODES 32 bytes a
+ * node (key length, first word, key address, slot, first child, next sibling, address and count of the
+ * `below` slots), the root first; key bytes and `below` lists from W_DATA. Null when they do not fit.
+ */
+function wasmImage(root: PathNode, slots: number, lists: Int32Array[]): Uint8Array | null {
+  if (slots > W_SLOTS_MAX) return null;
+  const order: PathNode[] = [root];
+  for (let k = 0; k < order.length; k++) order.push(...order[k]!.children);
+  if (order.length > W_NODES_MAX) return null;
+  const index = new Map(order.map((n, k) => [n, k]));
+  const image = Buffer.alloc(W_OUT_KIND - W_CFG);
+  let data = W_DATA;
+  image.writeInt32LE(slots, 0);
+  lists.forEach((list, k) => {
+    image.writeInt32LE(data, 4 + 8 * k);
+    image.writeInt32LE(list.length, 8 + 8 * k);
+    for (const slot of list) {
+      image.writeInt32LE(slot, data - W_CFG);
+      data += 4;
+    }
+  });
+  if (data > W_OUT_KIND) return null;
+  for (let k = 0; k < order.length; k++) {
+    const n = order[k]!;
+    const at = W_NODES - W_CFG + k * 32;
+    const keyAt = data;
+    const belowAt = (keyAt + n.keyBytes.length + 3) & ~3;
+    data = belowAt + 4 * n.below.length;
+    if (data > W_OUT_KIND) return null;
+    n.keyBytes.copy(image, keyAt - W_CFG);
+    for (let j = 0; j < n.below.length; j++) image.writeInt32LE(n.below[j]!, belowAt - W_CFG + 4 * j);
+    image.writeInt32LE(n.length, at);
+    image.writeInt32LE(n.first, at + 4);
+    image.writeInt32LE(keyAt, at + 8);
+    image.writeInt32LE(n.slot, at + 12);
+    image.writeInt32LE(n.children.length > 0 ? index.get(n.children[0]!)! : -1, at + 16);
+    image.writeInt32LE(-1, at + 20);
+    image.writeInt32LE(belowAt, at + 24);
+    image.writeInt32LE(n.below.length, at + 28);
+  }
+  for (const n of order)
+    for (let j = 0; j + 1 < n.children.length; j++) image.writeInt32LE(index.get(n.children[j + 1]!)!, W_NODES - W_CFG + index.get(n.children[j]!)! * 32 + 20);
+  return image.subarray(0, data - W_CFG);
 }

@@ -10,6 +10,12 @@ export interface LineSink {
   /** A piece of an oversized line, in order; the first piece is at least maxLineBytes long in total. */
   oversizedPiece(b: Buffer, start: number, end: number): void;
   oversizedEnd(newline: boolean): void;
+  /**
+   * Optional: takes the complete lines of b[from, to) at once (each with its '\n', none longer than
+   * maxLineBytes, none the first of an input) and returns where the lines it did not take start; those go
+   * through line() and oversizedPiece() as usual.
+   */
+  lines?(b: Buffer, from: number, to: number, maxLineBytes: number): number;
 }
 
 const LF = 0x0a;
@@ -65,12 +71,20 @@ export class LineFramer {
       }
       pos = nl + 1;
     }
+    // The sink takes lines in bulk (if it can) from the second line of an input on, and again after an
+    // oversized line, the one kind of line it leaves here.
+    let bulk = this.sink.lines !== undefined;
     for (;;) {
+      if (bulk && !this.atStart) {
+        bulk = false;
+        pos = this.sink.lines!(chunk, pos, len, this.maxLineBytes);
+      }
       const nl = chunk.indexOf(LF, pos);
       if (nl < 0) break;
       if (nl - pos > this.maxLineBytes) {
         this.piece(chunk, pos, nl);
         this.sink.oversizedEnd(true);
+        bulk = this.sink.lines !== undefined;
       } else this.emit(chunk, pos, nl, true);
       pos = nl + 1;
     }

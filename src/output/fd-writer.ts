@@ -20,8 +20,10 @@ export class FdWriter {
     size: number,
     /** Called before a write that may block, and polled while waiting; returns true to give up. */
     private readonly beforeBlock: () => boolean = () => false,
+    /** The buffer to collect writes in (`size` bytes), if not a new one. */
+    buffer?: Buffer,
   ) {
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = buffer && buffer.length === size ? buffer : Buffer.allocUnsafe(size);
   }
 
   /** Room for n more bytes, flushing first if needed; false if the bytes must be written directly. */

@@ -1,11 +1,14 @@
 // The fast byte scanner must agree with the JSON.parse reference on every line: valid and invalid, with
 // nested decoys, duplicate keys, escapes, unicode and every kind of code value.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PATHS, fieldPaths } from '../../dist/extract/paths.js';
 import { extractReference } from '../../dist/extract/reference.js';
 import { newLineResult } from '../../dist/extract/result.js';
-import { FastExtractor } from '../../dist/extract/scan.js';
+import { FastExtractor, type ExtractorOptions } from '../../dist/extract/scan.js';
+
+// Every case runs on both scans: the WebAssembly one (the default) and the JS one it falls back to.
+let options: ExtractorOptions = {};
 
 const KEYS = ['code', 'response', 'body', 'status', 'statusCode', 'http_status', 'ts', 'time', '@timestamp', 'data', 'msg', '__proto__', 'constructor', 'códe', 'Code'];
 
@@ -54,7 +57,7 @@ const mutationOf = (b: Buffer): fc.Arbitrary<Buffer> =>
 const mutated = validLine.chain(mutationOf);
 const anyLine = fc.oneof(validLine, mutated, fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')));
 
-function agree(paths: typeof DEFAULT_PATHS, line: Buffer, fast = new FastExtractor(paths, 1 << 20)): void {
+function agree(paths: typeof DEFAULT_PATHS, line: Buffer, fast = new FastExtractor(paths, 1 << 20, options)): void {
   const a = newLineResult();
   const b = newLineResult();
   fast.extract(line, 0, line.length, a);
@@ -74,7 +77,14 @@ function agree(paths: typeof DEFAULT_PATHS, line: Buffer, fast = new FastExtract
   }
 }
 
-describe('fast extractor vs JSON.parse reference', () => {
+describe.each([
+  ['WebAssembly', {}],
+  ['JS', { wasm: false }],
+] as [string, ExtractorOptions][])('fast extractor (%s scan) vs JSON.parse reference', (_name, opts) => {
+  beforeAll(() => {
+    options = opts;
+  });
+
   it('agrees on generated valid objects (default paths)', () => {
     fc.assert(fc.property(validLine, (line) => agree(DEFAULT_PATHS, line)), { numRuns: 3000 });
   });
@@ -95,7 +105,7 @@ describe('fast extractor vs JSON.parse reference', () => {
     for (const paths of [DEFAULT_PATHS, fieldPaths('data.code', 'response.status', 'body.ts')]) {
       fc.assert(
         fc.property(runs, (lines) => {
-          const fast = new FastExtractor(paths, 1 << 20);
+          const fast = new FastExtractor(paths, 1 << 20, options);
           for (const line of lines) agree(paths, line, fast);
         }),
         { numRuns: 1500 },
@@ -105,7 +115,7 @@ describe('fast extractor vs JSON.parse reference', () => {
 
   it('takes a remembered key for what it is under its own parent', () => {
     for (const paths of [DEFAULT_PATHS, fieldPaths('response.code', 'data.code', 'body.ts')]) {
-      const fast = new FastExtractor(paths, 1 << 20);
+      const fast = new FastExtractor(paths, 1 << 20, options);
       for (const text of ['{"response":{"code":1}}', '{"data":{"code":502}}', '{"response":{"code":3}}', '{"body":{"code":4}}', '{"body":{"codes":5}}', '{"response":{"co\\u0064e":6}}', '{"response" :{"code" :7}}', '{"response":{"code"'])
         agree(paths, Buffer.from(text), fast);
     }
@@ -128,7 +138,7 @@ describe('fast extractor vs JSON.parse reference', () => {
     ['[{"code":200}]', 'malformed'],
   ])('decides %s as %s', (text, expected) => {
     const r = newLineResult();
-    new FastExtractor(DEFAULT_PATHS, 1 << 20).extract(Buffer.from(text), 0, Buffer.byteLength(text), r);
+    new FastExtractor(DEFAULT_PATHS, 1 << 20, options).extract(Buffer.from(text), 0, Buffer.byteLength(text), r);
     const names = ['ok', 'malformed', 'missing_code', 'invalid_code'];
     const got = r.outcome === 0 ? `ok:${r.status ? `http_${r.status}` : r.code}` : names[r.outcome];
     expect(got).toBe(expected);
@@ -155,7 +165,7 @@ describe('fast extractor vs JSON.parse reference', () => {
     fc.assert(
       fc.property(anyLine, fc.uint8Array({ maxLength: 7 }), tails, (line, head, tail) => {
         const b = Buffer.concat([Buffer.from(head), line, Buffer.from(tail)]);
-        const fast = new FastExtractor(DEFAULT_PATHS, 1 << 20);
+        const fast = new FastExtractor(DEFAULT_PATHS, 1 << 20, options);
         const alone = newLineResult();
         const inside = newLineResult();
         fast.extract(line, 0, line.length, alone);

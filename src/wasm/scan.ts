@@ -1,0 +1,707 @@
+// AssemblyScript source of the WebAssembly line scanner (src/extract/scan-wasm.ts holds the compiled bytes;
+// `npm run build:wasm` regenerates them, and test/unit/scan-wasm.test.ts checks that they match this file).
+//
+// It is the same validating pass as FastExtractor's JS scan (src/extract/scan.ts), on bytes in this
+// module's memory: one function, local variables, string bodies 16 bytes a step with v128 compares. The
+// JS side writes the looked-up paths as a tree of nodes (the layout below), calls scan(start, end) on a
+// line, and reads back, per slot, the kind and byte range of the value found. scan returns 1 for a valid
+// object, 0 for a line JSON.parse rejects, -1 for a line it leaves to the JS scan (an escaped key where
+// keys are looked up, nesting deeper than MAX_DEPTH).
+//
+// While it runs, the byte at `end` is replaced by 0 (and restored): every loop stops at a 0 byte, and a 0
+// is invalid wherever it stands, so no loop needs a bounds check and no byte after the line is looked at
+// except by the 16-byte loads, whose lanes past the 0 are ignored. Callers keep 16 readable bytes after
+// `end`.
+
+// Memory layout, in bytes (mirrored in src/extract/scan.ts).
+const CFG: u32 = 1024; //        i32 number of slots; then address and count of the slot lists of the status,
+//                               code and time paths (in the order they are looked up)
+const NODES: u32 = 2048; //      32 bytes a node, node 0 the root: key length, first word, key address,
+//                               slot (-1 none), first child (-1), next sibling (-1), below address, below count
+const OUT_KIND: u32 = 26624; //  u8 per slot
+const OUT_START: u32 = 27136; // i32 per slot
+const OUT_END: u32 = 28160; //   i32 per slot
+const OUT_CLOSE: u32 = 29184; // i32 offset of the top-level '}', i32 1 when the object is empty
+const TYPES: u32 = 30720; //     u8 per depth: container type
+const PARENTS: u32 = 32768; //   i32 per depth: node of the open object along a looked-up path
+const MAX_DEPTH: u32 = 1024;
+// The keys of the previous line by depth and place, as FastExtractor's JS scan keeps them: a gateway writes
+// every line with the same keys in the same order, so `"key":` is first compared, 16 bytes at once, with
+// the one found at the same place last time (a compare that always goes the same way, where scanning the
+// key and looking it up cost two branches the processor mispredicts).
+const MEMO: u32 = 40960; //      32 bytes a place: the `"key":` bytes (zero-padded), i32 their length
+//                               (0: none), i32 the node it was looked up under (-1: none), i32 the node found
+const MEMO_DEPTH: u32 = 4;
+const MEMO_MEMBERS: u32 = 32;
+const MEMBERS: u32 = 45056; //   i32 per depth below MEMO_DEPTH: members seen so far in the open object
+const MASKS: u32 = 45312; //     17 x 16 bytes: the first n bytes 0xff (written by init)
+
+export function init(): void {
+  store<f64>(HOUR_MS, NaN);
+  for (let n: u32 = 0; n <= 16; n++) for (let k: u32 = 0; k < 16; k++) store<u8>(MASKS + (n << 4) + k, k < n ? 0xff : 0);
+}
+
+const NUMBER: u8 = 1;
+const STRING: u8 = 2;
+const STRING_ESCAPED: u8 = 3;
+const OTHER: u8 = 4;
+
+const OBJ: u8 = 1;
+const ARR: u8 = 2;
+
+@inline function isWs(c: u32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
+}
+
+@inline function isDigit(c: u32): bool {
+  return c - 0x30 < 10;
+}
+
+@inline function isHex(c: u32): bool {
+  return c - 0x30 < 10 || (c | 0x20) - 0x61 < 6;
+}
+
+/** Address of the first '"', '\' or control character at or after i: 16 bytes a step. */
+@inline function stringStop(i: u32): u32 {
+  const quote = i8x16.splat(0x22);
+  const backslash = i8x16.splat(0x5c);
+  const space = i8x16.splat(0x20);
+  for (;;) {
+    const v = v128.load(i);
+    const m = i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, quote), i8x16.eq(v, backslash)), i8x16.lt_u(v, space)));
+    if (m != 0) return i + ctz(m);
+    i += 16;
+  }
+  return 0; // not reached
+}
+
+/** Address of the first byte at or after i that is not a decimal digit. */
+@inline function digitsEnd(i: u32): u32 {
+  const zero = i8x16.splat(0x30);
+  const nine = i8x16.splat(9);
+  for (;;) {
+    const m = i8x16.bitmask(i8x16.gt_u(i8x16.sub(v128.load(i), zero), nine));
+    if (m != 0) return i + ctz(m);
+    i += 16;
+  }
+  return 0; // not reached
+}
+
+/** The end of the JSON number at i, or 0 when there is none: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+@inline function numberEnd(i: u32): u32 {
+  let c = load<u8>(i) as u32;
+  if (c == 0x2d) c = load<u8>(++i);
+  if (c == 0x30) c = load<u8>(++i);
+  else if (c - 0x31 < 9) {
+    i = digitsEnd(i + 1);
+    c = load<u8>(i);
+  } else return 0;
+  if (c == 0x2e) {
+    if (!isDigit(load<u8>(++i))) return 0;
+    i = digitsEnd(i + 1);
+    c = load<u8>(i);
+  }
+  if ((c | 0x20) == 0x65) {
+    c = load<u8>(++i);
+    if (c == 0x2b || c == 0x2d) c = load<u8>(++i);
+    if (!isDigit(c)) return 0;
+    i = digitsEnd(i + 1);
+  }
+  return i;
+}
+
+/** The end of true, false or null at i, or 0 (the 0 at `end` fails every compare). */
+@inline function literalEnd(i: u32): u32 {
+  const c = load<u8>(i);
+  if (c == 0x74) return load<u8>(i + 1) == 0x72 && load<u8>(i + 2) == 0x75 && load<u8>(i + 3) == 0x65 ? i + 4 : 0;
+  if (c == 0x66) return load<u8>(i + 1) == 0x61 && load<u8>(i + 2) == 0x6c && load<u8>(i + 3) == 0x73 && load<u8>(i + 4) == 0x65 ? i + 5 : 0;
+  if (c == 0x6e) return load<u8>(i + 1) == 0x75 && load<u8>(i + 2) == 0x6c && load<u8>(i + 3) == 0x6c ? i + 4 : 0;
+  return 0;
+}
+
+/** The closing quote of a string with an escape or a control character at i, or 0 when it is invalid. */
+function escapedStringEnd(i: u32): u32 {
+  for (;;) {
+    const c = load<u8>(i) as u32;
+    if (c == 0x22) return i;
+    if (c == 0x5c) {
+      const d = load<u8>(i + 1) as u32;
+      if (d == 0x75) {
+        if (!(isHex(load<u8>(i + 2)) && isHex(load<u8>(i + 3)) && isHex(load<u8>(i + 4)) && isHex(load<u8>(i + 5)))) return 0;
+        i += 6;
+      } else if (d == 0x22 || d == 0x5c || d == 0x2f || d == 0x62 || d == 0x66 || d == 0x6e || d == 0x72 || d == 0x74) i += 2;
+      else return 0;
+    } else if (c < 0x20) return 0;
+    else i++;
+  }
+  return 0; // not reached
+}
+
+/** The child of `parent` named by the plain key at [s, s + len), or -1. */
+function matchKey(parent: u32, s: u32, len: u32): i32 {
+  let word = load<u32>(s);
+  if (len < 4) word &= (1 << (len << 3)) - 1;
+  let k = load<i32>(NODES + (parent << 5) + 16);
+  while (k >= 0) {
+    const p = NODES + ((k as u32) << 5);
+    if (load<u32>(p) == len && load<u32>(p + 4) == word) {
+      const key = load<u32>(p + 8);
+      let j: u32 = 4;
+      while (j < len && load<u8>(key + j) == load<u8>(s + j)) j++;
+      if (j >= len) return k;
+    }
+    k = load<i32>(p + 20);
+  }
+  return -1;
+}
+
+export function scan(start: u32, end: u32): i32 {
+  const saved = load<u8>(end);
+  store<u8>(end, 0);
+  let r = load<u32>(TPL) != 0 ? scanTemplate(start, end) : -1;
+  if (r < 0) {
+    r = scanLine(start, end);
+    if (r > 0) buildTemplate(start);
+  }
+  store<u8>(end, saved);
+  if (r > 0) decode();
+  return r;
+}
+
+// The outcome, code, status and event time of a valid line, as FastExtractor.values decides them, for the
+// common forms: a status of plain digits, a code of plain digits (number or string), an event time of
+// plain digits or ISO-8601 text in the form timeFromBytes reads. Anything else is left to the JS side.
+const RES: u32 = 29696; //       i32 1 when decided, i32 outcome, i32 status, pad, f64 code, f64 time in ms
+
+const OK: i32 = 0;
+const MISSING_CODE: i32 = 2;
+const INVALID_CODE: i32 = 3;
+
+/** The first slot of a list whose value was found, or -1. */
+@inline function firstFound(list: u32): i32 {
+  const at = load<u32>(CFG + list);
+  const n = load<u32>(CFG + list + 4);
+  for (let k: u32 = 0; k < n; k++) {
+    const slot = load<u32>(at + (k << 2));
+    if (load<u8>(OUT_KIND + slot) != 0) return slot;
+  }
+  return -1;
+}
+
+/** The value of the plain decimal digits of a slot's value, 1 to `max` of them, or -1. */
+function digitsOf(slot: u32, max: u32): f64 {
+  const s = load<u32>(OUT_START + (slot << 2));
+  const e = load<u32>(OUT_END + (slot << 2));
+  if (e <= s || e - s > max) return -1;
+  let v: f64 = 0;
+  for (let i = s; i < e; i++) {
+    const c = (load<u8>(i) as u32) - 0x30;
+    if (c > 9) return -1;
+    v = v * 10 + (c as f64);
+  }
+  return v;
+}
+
+function decode(): void {
+  store<u32>(RES, 0);
+  let status: i32 = 0;
+  const ss = firstFound(4);
+  if (ss >= 0 && load<u8>(OUT_KIND + ss) == NUMBER) {
+    const v = digitsOf(ss, 3);
+    if (v < 0) return; // 200.0, 2e2, -1, 1000: the JS side
+    status = v >= 100 && v <= 599 && v != 200 ? (v as i32) : 0;
+  }
+  let code: f64 = -1;
+  store<i32>(RES + 8, status);
+  store<f64>(RES + 16, -1);
+  store<f64>(RES + 24, NaN);
+  if (status == 0) {
+    const cs = firstFound(12);
+    if (cs < 0) {
+      store<i32>(RES + 4, MISSING_CODE);
+      store<u32>(RES, 1);
+      return;
+    }
+    const kind = load<u8>(OUT_KIND + cs);
+    if (kind == NUMBER || kind == STRING) {
+      code = digitsOf(cs, 12);
+      if (code < 0 && kind == NUMBER) return; // 200.0, 1e3, -0, 13 digits: the JS side
+    } else if (kind == STRING_ESCAPED) return;
+    if (code < 0) {
+      store<i32>(RES + 4, INVALID_CODE);
+      store<u32>(RES, 1);
+      return;
+    }
+    store<f64>(RES + 16, code);
+  }
+  store<i32>(RES + 4, OK);
+  const ts = firstFound(20);
+  if (ts >= 0) {
+    const kind = load<u8>(OUT_KIND + ts);
+    let ms: f64 = NaN;
+    if (kind == NUMBER) {
+      const v = digitsOf(ts, 15);
+      if (v < 0) return; // fractions, exponents, signs: the JS side
+      ms = v <= 0 ? NaN : v >= 1e11 ? v : v * 1000;
+    } else if (kind == STRING) {
+      ms = timeOf(load<u32>(OUT_START + (ts << 2)), load<u32>(OUT_END + (ts << 2)));
+      if (ms == -1) return; // not the gateway form: the JS side
+    } else if (kind == STRING_ESCAPED) return;
+    store<f64>(RES + 24, ms);
+  }
+  store<u32>(RES, 1);
+}
+
+/** Two decimal digits at i, or -1. */
+@inline function digit2(i: u32): i32 {
+  const h = (load<u8>(i) as u32) - 0x30;
+  const l = (load<u8>(i + 1) as u32) - 0x30;
+  return h <= 9 && l <= 9 ? ((h * 10 + l) as i32) : -1;
+}
+
+// The date and hour of the last time read here, and its epoch ms (timeFromBytes keeps the same cache).
+const HOUR_TEXT: u32 = 29760; // 16 bytes: "YYYY-MM-DDTHH", zero-padded
+const HOUR_MS: u32 = 29776; //   f64; NaN: no hour yet
+
+/** Days from 1970-01-01 to the first of month m (1-12) of year y (Gregorian). */
+function daysFromCivil(y: i32, m: i32): i32 {
+  if (m <= 2) y--;
+  const era = y / 400; // y >= 99 here
+  const yoe = y - era * 400;
+  const doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
+  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/**
+ * The ISO-8601 time at [s, e) in epoch ms, exactly as timeFromBytes computes it (src/extract/values.ts), or
+ * -1 where timeFromBytes would take its slow path (or Date.UTC would fold a month or a year below 100).
+ */
+function timeOf(s: u32, e: u32): f64 {
+  if (e - s < 20 || load<u8>(s + 4) != 0x2d || load<u8>(s + 7) != 0x2d || load<u8>(s + 13) != 0x3a || load<u8>(s + 16) != 0x3a) return -1;
+  const text = v128.and(v128.load(s), v128.load(MASKS + (13 << 4)));
+  if (i8x16.bitmask(i8x16.eq(text, v128.load(HOUR_TEXT))) != 0xffff || isNaN(load<f64>(HOUR_MS))) {
+    const century = digit2(s);
+    const year = digit2(s + 2);
+    const mo = digit2(s + 5);
+    const d = digit2(s + 8);
+    const h = digit2(s + 11);
+    const sep = load<u8>(s + 10);
+    if (century < 0 || year < 0 || mo < 0 || d < 0 || h < 0 || (sep != 0x54 && sep != 0x74 && sep != 0x20)) return -1;
+    const y = century * 100 + year;
+    if (y < 100 || mo < 1 || mo > 12) return -1;
+    store<f64>(HOUR_MS, (daysFromCivil(y, mo) + d - 1) as f64 * 86400000 + (h as f64) * 3600000);
+    v128.store(HOUR_TEXT, text);
+  }
+  const mi = digit2(s + 14);
+  const sec = digit2(s + 17);
+  if (mi < 0 || sec < 0) return -1;
+  let i = s + 19;
+  let frac: f64 = 0;
+  let c = load<u8>(i) as u32;
+  if (c == 0x2e || c == 0x2c) {
+    let f: f64 = 0;
+    let scale: f64 = 1;
+    const from = ++i;
+    while (i < e && i - from < 10) {
+      const d = (load<u8>(i) as u32) - 0x30;
+      if (d > 9) break;
+      f = f * 10 + (d as f64);
+      scale *= 10;
+      i++;
+    }
+    if (i == from || i - from > 9) return -1;
+    frac = Math.floor((f / scale) * 1000);
+    c = load<u8>(i);
+  }
+  const ms = load<f64>(HOUR_MS) + (mi as f64) * 60000 + (sec as f64) * 1000 + frac;
+  if (i + 1 == e && (c == 0x5a || c == 0x7a)) return ms;
+  if (c != 0x2b && c != 0x2d) return -1;
+  const oh = digit2(i + 1);
+  if (oh < 0) return -1;
+  let om = 0;
+  if (i + 3 != e) {
+    const at = load<u8>(i + 3) == 0x3a ? i + 4 : i + 3;
+    om = digit2(at);
+    if (om < 0 || at + 2 != e) return -1;
+  }
+  const offset = ((oh * 60 + om) as f64) * 60000;
+  return c == 0x2d ? ms + offset : ms - offset;
+}
+
+// scanLines: the lines of a read buffer, one call for up to REC_MAX of them. A record per line, 48 bytes:
+// u32 start, end (its '\n'), type (0: decided, results follow; 2: blank; 3: for the JS side: invalid, or
+// not decided here), outcome, status, close, empty, pad, f64 code, time.
+const REC: u32 = 35 << 16;
+const REC_MAX: u32 = 1024;
+const LINES: u32 = 29792; //     u32 where the next line starts, u32 1 when REC_MAX lines were recorded
+
+/** The first '\n' in [i, to), or `to`. */
+@inline function newlineFrom(i: u32, to: u32): u32 {
+  const lf = i8x16.splat(0x0a);
+  for (; i < to; i += 16) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(i), lf));
+    if (m != 0) return min(i + ctz(m), to);
+  }
+  return to;
+}
+
+/**
+ * Scans the lines of [from, to) that end in a '\n' before `to`, up to REC_MAX of them, stopping before a
+ * line longer than maxLine (the framer deals with it). Returns the number of records.
+ */
+export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
+  let pos = from;
+  let n: u32 = 0;
+  while (n < REC_MAX) {
+    const nl = newlineFrom(pos, to);
+    if (nl >= to || nl - pos > maxLine) break;
+    const r = REC + n * 48;
+    store<u32>(r, pos);
+    store<u32>(r + 4, nl);
+    let i = pos;
+    while (i < nl) {
+      const c = load<u8>(i);
+      if (c != 0x20 && c != 0x09 && c != 0x0d) break;
+      i++;
+    }
+    if (i == nl) store<u32>(r + 8, 2);
+    else if (scan(pos, nl) > 0 && load<u32>(RES) == 1) {
+      store<u32>(r + 8, 0);
+      store<u32>(r + 12, load<u32>(RES + 4));
+      store<u32>(r + 16, load<u32>(RES + 8));
+      store<u32>(r + 20, load<u32>(OUT_CLOSE));
+      store<u32>(r + 24, load<u32>(OUT_CLOSE + 4));
+      store<f64>(r + 32, load<f64>(RES + 16));
+      store<f64>(r + 40, load<f64>(RES + 24));
+    } else store<u32>(r + 8, 3);
+    n++;
+    pos = nl + 1;
+  }
+  store<u32>(LINES, pos);
+  store<u32>(LINES + 4, n == REC_MAX ? 1 : 0);
+  return n;
+}
+
+/**
+ * One line of --output enriched at dst: the line's bytes up to its closing brace at `close`, the fragment
+ * (`,"errcode":{...}`), the rest of the line, and a newline if asked for. Returns the bytes written. The
+ * writer's buffer and the fragments live in this memory (scan.ts: wasmSplicer) when this is used.
+ */
+export function enrich(dst: u32, start: u32, close: u32, end: u32, frag: u32, fragLen: u32, newline: u32): u32 {
+  let at = dst;
+  memory.copy(at, start, close - start);
+  at += close - start;
+  memory.copy(at, frag, fragLen);
+  at += fragLen;
+  memory.copy(at, close, end - close);
+  at += end - close;
+  if (newline != 0) store<u8>(at++, 0x0a);
+  return at - dst;
+}
+
+/** Forgets the previous lines (the keys by place, the template): the paths at CFG have changed. */
+export function reset(): void {
+  memory.fill(MEMO, 0, MEMO_DEPTH * MEMO_MEMBERS * 32);
+  store<u32>(TPL, 0);
+}
+
+// The template: the last line taken apart into its leaf values (strings, numbers, true/false/null) and the
+// bytes between them (keys, brackets, commas, colons, whitespace). A line that has the same bytes between
+// its leaves, each leaf a valid value of the same type, is valid JSON with the same keys at the same
+// places, so its values go to the same slots: it is checked with a 16-byte compare per stretch between
+// leaves and a scan of each leaf, without the grammar's branches. Any difference sends the line to the
+// full scan (which decides it and makes it the template).
+const TRACE: u32 = 36864; //     16 bytes a leaf of the full scan: start, end, type
+const TRACE_MAX: u32 = 64;
+const TPL: u32 = 49152; //       u32 1 when there is a template, u32 leaves, u32 last stretch address and length
+const TPL_LEAVES: u32 = 49216; // 16 bytes a leaf: address and length of the bytes before it, type, slot (-1)
+const TPL_BYTES: u32 = 50432; // the stretches' bytes, up to TPL_BYTES_END
+const TPL_BYTES_END: u32 = 57344;
+
+let leaves: u32 = 0;
+/** Set when the full scan recorded a container's position in a slot: no template then. */
+let untemplated = false;
+
+@inline function leaf(start: u32, end: u32, type: u8): void {
+  if (leaves < TRACE_MAX) {
+    const t = TRACE + (leaves << 4);
+    store<u32>(t, start);
+    store<u32>(t + 4, end);
+    store<u32>(t + 8, type);
+  }
+  leaves++;
+}
+
+/** Whether the `len` bytes at a equal those at b (the 0 at `end` equals no byte of a stretch). */
+@inline function same(a: u32, b: u32, len: u32): bool {
+  let k: u32 = 0;
+  for (; k + 16 <= len; k += 16) if (v128.any_true(v128.xor(v128.load(a + k), v128.load(b + k)))) return false;
+  const need = (1 << (len - k)) - 1;
+  return (i8x16.bitmask(i8x16.eq(v128.load(a + k), v128.load(b + k))) & need) == need;
+}
+
+/** Makes the line just scanned (valid, its leaves in TRACE) the template, if it can be one. */
+function buildTemplate(start: u32): void {
+  store<u32>(TPL, 0);
+  const n = leaves;
+  if (n > TRACE_MAX || untemplated || load<u32>(OUT_CLOSE + 4) != 0) return;
+  for (let k: u32 = 0; k < n; k++) store<i32>(TPL_LEAVES + (k << 4) + 12, -1);
+  // Each value found must be a leaf's: the slot goes with that leaf.
+  const slots = load<u32>(CFG);
+  for (let s: u32 = 0; s < slots; s++) {
+    const kind = load<u8>(OUT_KIND + s);
+    if (kind == 0) continue;
+    const at = load<u32>(OUT_START + (s << 2)) - (kind == STRING || kind == STRING_ESCAPED ? 1 : 0);
+    let k: u32 = 0;
+    while (k < n && load<u32>(TRACE + (k << 4)) != at) k++;
+    if (k == n) return;
+    store<i32>(TPL_LEAVES + (k << 4) + 12, s);
+  }
+  let prev = start;
+  let b = TPL_BYTES;
+  for (let k: u32 = 0; k < n; k++) {
+    const t = TRACE + (k << 4);
+    const len = load<u32>(t) - prev;
+    if (b + len > TPL_BYTES_END) return;
+    memory.copy(b, prev, len);
+    const l = TPL_LEAVES + (k << 4);
+    store<u32>(l, b);
+    store<u32>(l + 4, len);
+    store<u32>(l + 8, load<u32>(t + 8));
+    b += len;
+    prev = load<u32>(t + 4);
+  }
+  const len = load<u32>(OUT_CLOSE) + 1 - prev;
+  if (b + len > TPL_BYTES_END) return;
+  memory.copy(b, prev, len);
+  store<u32>(TPL + 4, n);
+  store<u32>(TPL + 8, b);
+  store<u32>(TPL + 12, len);
+  store<u32>(TPL, 1);
+}
+
+/** Scans a line by the template: 1 when it has the template's form (and so is valid), -1 when not. */
+function scanTemplate(start: u32, end: u32): i32 {
+  const slots = load<u32>(CFG);
+  for (let k: u32 = 0; k < slots; k += 16) v128.store(OUT_KIND + k, i32x4.splat(0));
+  const n = load<u32>(TPL + 4);
+  let i = start;
+  for (let k: u32 = 0; k < n; k++) {
+    const l = TPL_LEAVES + (k << 4);
+    const len = load<u32>(l + 4);
+    if (!same(i, load<u32>(l), len)) return -1;
+    i += len;
+    const type = load<u32>(l + 8);
+    const slot = load<i32>(l + 12);
+    if (type == STRING) {
+      if (load<u8>(i) != 0x22) return -1;
+      let e = stringStop(i + 1);
+      let kind = STRING;
+      if (load<u8>(e) != 0x22) {
+        e = escapedStringEnd(e);
+        if (e == 0) return -1;
+        kind = STRING_ESCAPED;
+      }
+      if (slot >= 0) {
+        store<u8>(OUT_KIND + slot, kind);
+        store<u32>(OUT_START + (slot << 2), i + 1);
+        store<u32>(OUT_END + (slot << 2), e);
+      }
+      i = e + 1;
+    } else if (type == NUMBER) {
+      const e = numberEnd(i);
+      if (e == 0) return -1;
+      if (slot >= 0) {
+        store<u8>(OUT_KIND + slot, NUMBER);
+        store<u32>(OUT_START + (slot << 2), i);
+        store<u32>(OUT_END + (slot << 2), e);
+      }
+      i = e;
+    } else {
+      const e = literalEnd(i);
+      if (e == 0) return -1;
+      if (slot >= 0) {
+        store<u8>(OUT_KIND + slot, OTHER);
+        store<u32>(OUT_START + (slot << 2), i);
+        store<u32>(OUT_END + (slot << 2), i);
+      }
+      i = e;
+    }
+  }
+  const len = load<u32>(TPL + 12);
+  if (!same(i, load<u32>(TPL + 8), len)) return -1;
+  i += len;
+  const close = i - 1;
+  while (isWs(load<u8>(i))) i++;
+  if (i != end) return -1;
+  store<u32>(OUT_CLOSE, close);
+  store<u32>(OUT_CLOSE + 4, 0);
+  return 1;
+}
+
+function scanLine(start: u32, end: u32): i32 {
+  leaves = 0;
+  untemplated = false;
+  const slots = load<u32>(CFG);
+  for (let k: u32 = 0; k < slots; k += 16) v128.store(OUT_KIND + k, i32x4.splat(0));
+  let i = start;
+  let c = load<u8>(i) as u32;
+  while (isWs(c)) c = load<u8>(++i);
+  if (c != 0x7b) return 0;
+  let depth: u32 = 0;
+  let nodeDepth: u32 = 0;
+  store<i32>(PARENTS, 0);
+  store<u8>(TYPES, OBJ);
+  store<u32>(MEMBERS, 0);
+  let first = true;
+  i++;
+  for (;;) {
+    // A member (object) or an element (array) of the container at `depth`, or its end if `first`.
+    c = load<u8>(i);
+    while (isWs(c)) c = load<u8>(++i);
+    let closing = false;
+    const obj = load<u8>(TYPES + depth) == OBJ;
+    if (first && c == (obj ? 0x7d : 0x5d)) {
+      closing = true;
+    } else {
+      let matched: i32 = -1;
+      if (obj) {
+        if (c != 0x22) return 0;
+        let m: u32 = 0;
+        let hit = false;
+        if (depth < MEMO_DEPTH) {
+          const n = load<u32>(MEMBERS + (depth << 2));
+          store<u32>(MEMBERS + (depth << 2), n + 1);
+          m = MEMO + ((depth * MEMO_MEMBERS + (n & (MEMO_MEMBERS - 1))) << 5);
+          const len = load<u32>(m + 16);
+          // The 0 at `end` differs from every byte of a remembered key, so no byte after it decides.
+          const need = (1 << len) - 1;
+          hit = len > 0 && (i8x16.bitmask(i8x16.eq(v128.load(i), v128.load(m))) & need) == need;
+          if (hit) {
+            if (depth == nodeDepth) {
+              const parent = load<i32>(PARENTS + (depth << 2));
+              if (load<i32>(m + 20) != parent) {
+                store<i32>(m + 20, parent);
+                store<i32>(m + 24, matchKey(parent, i + 1, len - 3));
+              }
+              matched = load<i32>(m + 24);
+            }
+            i += len;
+          }
+        }
+        if (!hit) {
+          const qs = i;
+          const ks = i + 1;
+          let e = stringStop(ks);
+          let escaped = false;
+          if (load<u8>(e) != 0x22) {
+            e = escapedStringEnd(e);
+            if (e == 0) return 0;
+            if (depth == nodeDepth) return -1;
+            escaped = true;
+          } else if (depth == nodeDepth) matched = matchKey(load<u32>(PARENTS + (depth << 2)), ks, e - ks);
+          i = e + 1;
+          c = load<u8>(i);
+          if (c != 0x3a) {
+            while (isWs(c)) c = load<u8>(++i);
+            if (c != 0x3a) return 0;
+          } else if (m != 0 && !escaped && i + 1 - qs <= 16) {
+            const len = i + 1 - qs;
+            v128.store(m, v128.and(v128.load(qs), v128.load(MASKS + (len << 4))));
+            store<u32>(m + 16, len);
+            store<i32>(m + 20, depth == nodeDepth ? load<i32>(PARENTS + (depth << 2)) : -1);
+            store<i32>(m + 24, matched);
+          }
+          i++;
+        }
+        c = load<u8>(i);
+        while (isWs(c)) c = load<u8>(++i);
+        if (matched >= 0) {
+          const p = NODES + ((matched as u32) << 5);
+          const below = load<u32>(p + 24);
+          const n = load<u32>(p + 28);
+          for (let k: u32 = 0; k < n; k++) store<u8>(OUT_KIND + load<u32>(below + (k << 2)), 0);
+        }
+      }
+      const slot: i32 = matched < 0 ? -1 : load<i32>(NODES + ((matched as u32) << 5) + 12);
+      const vs = i;
+      if (c == 0x22) {
+        let e = stringStop(i + 1);
+        let k = STRING;
+        if (load<u8>(e) != 0x22) {
+          e = escapedStringEnd(e);
+          if (e == 0) return 0;
+          k = STRING_ESCAPED;
+        }
+        if (slot >= 0) {
+          store<u8>(OUT_KIND + slot, k);
+          store<u32>(OUT_START + (slot << 2), vs + 1);
+          store<u32>(OUT_END + (slot << 2), e);
+        }
+        i = e + 1;
+        leaf(vs, i, STRING);
+      } else if (c == 0x7b || c == 0x5b) {
+        if (slot >= 0) {
+          untemplated = true;
+          store<u8>(OUT_KIND + slot, OTHER);
+          store<u32>(OUT_START + (slot << 2), vs);
+          store<u32>(OUT_END + (slot << 2), vs);
+        }
+        depth++;
+        if (depth >= MAX_DEPTH) return -1;
+        store<u8>(TYPES + depth, c == 0x7b ? OBJ : ARR);
+        if (depth < MEMO_DEPTH) store<u32>(MEMBERS + (depth << 2), 0);
+        if (matched >= 0 && c == 0x7b && load<i32>(NODES + ((matched as u32) << 5) + 16) >= 0) {
+          store<i32>(PARENTS + (depth << 2), matched);
+          nodeDepth = depth;
+        }
+        i++;
+        first = true;
+        continue;
+      } else if (c == 0x2d || isDigit(c)) {
+        i = numberEnd(i);
+        if (i == 0) return 0;
+        if (slot >= 0) {
+          store<u8>(OUT_KIND + slot, NUMBER);
+          store<u32>(OUT_START + (slot << 2), vs);
+          store<u32>(OUT_END + (slot << 2), i);
+        }
+        leaf(vs, i, NUMBER);
+      } else {
+        i = literalEnd(i);
+        if (i == 0) return 0;
+        if (slot >= 0) {
+          store<u8>(OUT_KIND + slot, OTHER);
+          store<u32>(OUT_START + (slot << 2), vs);
+          store<u32>(OUT_END + (slot << 2), vs);
+        }
+        leaf(vs, i, OTHER);
+      }
+    }
+    // After a value: a comma, or the end of one or more containers.
+    for (;;) {
+      if (!closing) {
+        c = load<u8>(i);
+        while (isWs(c)) c = load<u8>(++i);
+        if (c == 0x2c) {
+          i++;
+          first = false;
+          break;
+        }
+        if (c != (load<u8>(TYPES + depth) == OBJ ? 0x7d : 0x5d)) return 0;
+      }
+      if (depth == 0) {
+        store<u32>(OUT_CLOSE, i);
+        store<u32>(OUT_CLOSE + 4, closing ? 1 : 0);
+        i++;
+        while (isWs(load<u8>(i))) i++;
+        return i == end ? 1 : 0;
+      }
+      if (depth == nodeDepth) nodeDepth--;
+      depth--;
+      i++;
+      closing = false;
+    }
+  }
+  return 0; // not reached
+}
