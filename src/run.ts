@@ -105,7 +105,7 @@ export async function run(config: Config): Promise<void> {
       host: config.listen.host,
       port: config.listen.port,
       webConfig,
-      render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      render: async () => ({ contentType: registry.contentType, body: await registry.exposition() }),
       healthy: () => engine.finished === undefined || config.keepServing,
     });
     log(`listening on ${server.url}`);
