@@ -168,7 +168,7 @@ export async function run(config: Config): Promise<void> {
       host: listen.host,
       port: listen.port,
       webConfig,
-      render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+      render: async () => ({ contentType: registry.contentType, body: await registry.exposition() }),
       healthy: () => engine.finished === undefined || config.keepServing,
     });
     log(`listening on ${server.url}`);

@@ -12,11 +12,14 @@ export interface ReaderThread {
 let early: ReaderThread | undefined;
 
 /**
- * The reader keeps about 6 MB live and makes little garbage, but V8 grows a busy thread's young generation
- * anyway: on 10M piped lines its heap went from 14 to 22 MB in the second half, and RSS from 90 to
- * 104-106 MB. Capped at 8 MB, the heap stays at 14.5 MB and RSS at 95-96 MB, at the same speed.
+ * The reader's young generation, in MB (V8 makes it a 2 MB new space: two 1 MB semi-spaces). Left to V8, a
+ * worker's new space starts small and doubles, up to 32 MB, whenever the bytes surviving its scavenges add
+ * up to its size; a thread that never stops allocating (the follower's stat calls alone are about 1 MB/s)
+ * gets there in time and never gives the pages back. In the follow soak the reader's new space went from 4
+ * to 8 MB at minute 1.5 (RSS +4 MiB, most of the growth after the warm-up); on 10M piped lines its heap went
+ * from 14 to 22 MB in the second half (RSS 90 -> 104-106 MB). Capped, neither happens, at the same speed.
  */
-const READER_YOUNG_GENERATION_MB = 8;
+const READER_YOUNG_GENERATION_MB = 2;
 
 function spawn(): ReaderThread {
   const control = new SharedArrayBuffer(16);

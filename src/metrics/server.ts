@@ -21,8 +21,11 @@ export interface MetricsServerOptions {
   /** 0 picks a free port; MetricsServer.port tells which. */
   readonly port: number;
   readonly webConfig?: WebConfig;
-  /** Called on every GET/HEAD /metrics; a rejection answers 500 (wrap it to log the reason). */
-  render(): Promise<{ contentType: string; body: string }>;
+  /**
+   * Called on every GET/HEAD /metrics; a rejection answers 500 (wrap it to log the reason). The body may
+   * come in pieces, written in order.
+   */
+  render(): Promise<{ contentType: string; body: string | readonly (string | Buffer)[] }>;
   /** /healthz answers 200 "ok" while this is true, 503 otherwise. */
   healthy(): boolean;
 }
@@ -158,12 +161,24 @@ async function respond(
   send(res, 200, body, contentType);
 }
 
-/** Node leaves the body out of a HEAD response by itself; the length stays that of the GET. */
-function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+/**
+ * Node leaves the body out of a HEAD response by itself; the length stays that of the GET. Pieces go out
+ * corked, as one write.
+ */
+function send(res: ServerResponse, status: number, body: string | readonly (string | Buffer)[], contentType = 'text/plain; charset=utf-8'): void {
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
+  if (typeof body === 'string') {
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+    return;
+  }
+  let length = 0;
+  for (const piece of body) length += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+  res.setHeader('Content-Length', length);
+  res.cork();
+  for (const piece of body) res.write(piece);
+  res.end();
 }
 
 /**

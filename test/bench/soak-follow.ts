@@ -6,7 +6,7 @@
 //
 //   npm run bench:follow [-- --minutes 10 --rate 2000]
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -73,6 +73,14 @@ interface Sample {
   lagP99Ms: number;
   lagMaxMs: number;
   lines: number;
+  /** The main thread's V8 spaces (the reader thread's are not in the exposition), committed size. */
+  newMiB: number;
+  oldMiB: number;
+  heapMiB: number;
+  externalMiB: number;
+  /** From /proc/<pid>/status: anonymous memory (heaps, malloc) and mapped files (code, libraries). */
+  anonMiB: number;
+  fileMiB: number;
 }
 const samples: Sample[] = [];
 const metric = (text: string, name: string): number => {
@@ -84,6 +92,8 @@ async function scrape(t: number): Promise<Sample> {
   let lines = 0;
   for (const m of text.matchAll(/^errcode_input_lines_total\{outcome="[a-z_]+"\} (\d+)$/gm)) lines += Number(m[1]);
   const fds = readdirSync(`/proc/${cli.pid}/fd`).length;
+  const status = readFileSync(`/proc/${cli.pid}/status`, 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
   return {
     t,
     rssMiB: metric(text, 'process_resident_memory_bytes') / 2 ** 20,
@@ -91,6 +101,12 @@ async function scrape(t: number): Promise<Sample> {
     lagP99Ms: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
     lagMaxMs: metric(text, 'nodejs_eventloop_lag_max_seconds') * 1000,
     lines,
+    newMiB: metric(text, 'nodejs_heap_space_size_total_bytes\\{space="new"\\}') / 2 ** 20,
+    oldMiB: metric(text, 'nodejs_heap_space_size_total_bytes\\{space="old"\\}') / 2 ** 20,
+    heapMiB: metric(text, 'nodejs_heap_size_total_bytes') / 2 ** 20,
+    externalMiB: metric(text, 'nodejs_external_memory_bytes') / 2 ** 20,
+    anonMiB: kib('RssAnon'),
+    fileMiB: kib('RssFile'),
   };
 }
 
@@ -105,7 +121,10 @@ while (Date.now() < end) {
   if (Date.now() >= nextScrape) {
     const s = await scrape(Math.round((Date.now() - start) / 1000));
     samples.push(s);
-    if (s.t % 30 === 0) console.log(`${s.t}s rss ${s.rssMiB.toFixed(1)} MiB, fds ${s.fds}, lag p99 ${s.lagP99Ms.toFixed(1)} ms, lines ${s.lines}/${written}`);
+    if (s.t % 30 === 0)
+      console.log(
+        `${s.t}s rss ${s.rssMiB.toFixed(1)} MiB (anon ${s.anonMiB.toFixed(1)}, file ${s.fileMiB.toFixed(1)}; main heap ${s.heapMiB.toFixed(1)}: new ${s.newMiB.toFixed(1)}, old ${s.oldMiB.toFixed(1)}; external ${s.externalMiB.toFixed(1)}), fds ${s.fds}, lag p99 ${s.lagP99Ms.toFixed(1)} ms, lines ${s.lines}/${written}`,
+      );
     nextScrape += 1000;
   }
   await sleep(Math.max(0, nextWrite - Date.now()));
@@ -123,6 +142,7 @@ const after = samples.filter((s) => s.t >= WARMUP_S);
 const atWarm = after[0]!;
 const maxRss = Math.max(...after.map((s) => s.rssMiB));
 const growth = (maxRss - atWarm.rssMiB) / atWarm.rssMiB;
+const atMax = after.find((s) => s.rssMiB === maxRss)!;
 const fdMin = Math.min(...after.map((s) => s.fds));
 const fdMax = Math.max(...after.map((s) => s.fds));
 const lagP99 = Math.max(...after.map((s) => s.lagP99Ms));
@@ -137,12 +157,24 @@ const report = {
   rss_mib_after_warmup: +atWarm.rssMiB.toFixed(1),
   rss_mib_max: +maxRss.toFixed(1),
   rss_growth_pct: +(growth * 100).toFixed(1),
+  // Where RSS sits at the warm-up and at its maximum: the main thread's heap and its new and old spaces.
+  main_heap_mib_after_warmup_at_max: [+atWarm.heapMiB.toFixed(1), +atMax.heapMiB.toFixed(1)],
+  new_space_mib_after_warmup_at_max: [+atWarm.newMiB.toFixed(1), +atMax.newMiB.toFixed(1)],
+  old_space_mib_after_warmup_at_max: [+atWarm.oldMiB.toFixed(1), +atMax.oldMiB.toFixed(1)],
+  rss_anon_mib_after_warmup_at_max: [+atWarm.anonMiB.toFixed(1), +atMax.anonMiB.toFixed(1)],
+  rss_file_mib_after_warmup_at_max: [+atWarm.fileMiB.toFixed(1), +atMax.fileMiB.toFixed(1)],
+  external_mib_after_warmup_at_max: [+atWarm.externalMiB.toFixed(1), +atMax.externalMiB.toFixed(1)],
   open_fds_min: fdMin,
   open_fds_max: fdMax,
   eventloop_lag_p99_max_ms: +lagP99.toFixed(1),
   eventloop_lag_max_ms: +lagMax.toFixed(1),
 };
 console.log(JSON.stringify(report, null, 2));
+// Every sample, for a closer look at where the growth sits.
+mkdirSync('test/bench/results', { recursive: true });
+const samplesFile = `test/bench/results/soak-follow-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(samplesFile, JSON.stringify({ report, samples }) + '\n');
+console.log(`samples: ${samplesFile}`);
 const failures = [
   last.lines !== written && `counted ${last.lines} of ${written}`,
   growth >= 0.1 && `RSS grew ${(growth * 100).toFixed(1)}% after the warm-up`,

@@ -139,6 +139,22 @@ describe('metrics server over plain HTTP', () => {
     expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(`errcode_scrapes ${scrapes}\n`));
   });
 
+  it('writes a body given in pieces (strings and bytes) in order, with the length of them all, for GET and HEAD', async () => {
+    const pieces = ['errcode_a 1\n', Buffer.from('errcode_info{description="数据库服务连接失败"} 1\n'), '', 'errcode_b 2\n'];
+    const text = 'errcode_a 1\nerrcode_info{description="数据库服务连接失败"} 1\nerrcode_b 2\n';
+    const pieced = await start({ render: async () => ({ contentType: EXPOSITION, body: pieces }) });
+    try {
+      const get = await ask(pieced);
+      expect([get.status, get.body]).toEqual([200, text]);
+      expect(Number(get.headers['content-length'])).toBe(Buffer.byteLength(text));
+      const head = await ask(pieced, { method: 'HEAD' });
+      expect([head.status, head.body]).toEqual([200, '']);
+      expect(Number(head.headers['content-length'])).toBe(Buffer.byteLength(text));
+    } finally {
+      await pieced.close();
+    }
+  });
+
   it('takes a query string on /metrics as /metrics', async () => {
     expect((await ask(server, { path: '/metrics?name[]=x' })).status).toBe(200);
   });
