@@ -4,7 +4,7 @@
 import { categoryByShape, familyOf, type Category } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
 import { OK, OUTCOMES, type LineResult } from '../extract/result.js';
-import type { BucketDelta, SeriesInfo, Snapshot } from './types.js';
+import { BUCKET_HEADER, type SeriesInfo, type Snapshot } from './types.js';
 
 /** Codes below this are looked up in a flat array (4 MB): every code of the platform's table fits. */
 const DIRECT_CODES = 1_000_000;
@@ -93,11 +93,23 @@ export class Tally {
 
   /** A consistent copy of everything counted so far, with the bucket deltas since the previous flush. */
   flush(): Snapshot {
-    const buckets: BucketDelta[] = [];
+    let size = 0;
+    for (const b of this.pending.values()) size += BUCKET_HEADER + 2 * (b.codes?.size ?? 0);
+    const buckets = new Float64Array(size);
+    let at = 0;
     for (const b of this.pending.values()) {
-      const codes: number[] = [];
-      if (b.codes) for (const [slot, n] of b.codes) codes.push(slot, n);
-      buckets.push({ sec: b.sec, total: b.total, server: b.server, platform: b.platform, codes });
+      buckets[at] = b.sec;
+      buckets[at + 1] = b.total;
+      buckets[at + 2] = b.server;
+      buckets[at + 3] = b.platform;
+      buckets[at + 4] = b.codes?.size ?? 0;
+      at += BUCKET_HEADER;
+      if (b.codes) {
+        for (const [slot, n] of b.codes) {
+          buckets[at++] = slot;
+          buckets[at++] = n;
+        }
+      }
     }
     this.pending = new Map();
     this.last = null;

@@ -22,6 +22,26 @@ export interface BucketDelta {
   readonly codes: readonly number[];
 }
 
+/**
+ * Bucket deltas travel packed in one Float64Array, a record per second: [sec, total, server, platform, n,
+ * then n (slot, count) pairs]. A full-speed replay moves tens of thousands of event-seconds a second; as an
+ * object and an array per second they were most of what the main thread's heap had to collect.
+ */
+export const BUCKET_HEADER = 5;
+
+/** The packed form of `deltas`. */
+export function packBuckets(deltas: readonly BucketDelta[]): Float64Array {
+  const out = new Float64Array(deltas.reduce((n, d) => n + BUCKET_HEADER + 2 * Math.floor(d.codes.length / 2), 0));
+  let at = 0;
+  for (const d of deltas) {
+    const pairs = Math.floor(d.codes.length / 2);
+    out.set([d.sec, d.total, d.server, d.platform, pairs], at);
+    out.set(d.codes.slice(0, 2 * pairs), at + BUCKET_HEADER);
+    at += BUCKET_HEADER + 2 * pairs;
+  }
+  return out;
+}
+
 /** One flush of the reader: cumulative counters plus the bucket deltas since the previous flush. */
 export interface Snapshot {
   /** Lines per outcome, indexed like OUTCOMES; cumulative. */
@@ -32,7 +52,8 @@ export interface Snapshot {
   readonly added: readonly SeriesInfo[];
   /** Cumulative count per slot (index = slot), for every slot created so far. */
   readonly counts: Float64Array;
-  readonly buckets: readonly BucketDelta[];
+  /** Bucket deltas since the previous flush, packed (see BUCKET_HEADER). */
+  readonly buckets: Float64Array;
   /** Arrival time (epoch ms) of the last line read, 0 before the first. */
   readonly lastLineMs: number;
   /** Arrival minus event time (seconds) of the last line that had an event time; NaN before the first. */

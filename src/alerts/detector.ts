@@ -1,6 +1,6 @@
 // The spike detector of SPEC "Spike alerts". Per family, a sliding window over per-second rings of event
 // time; each closed second is judged once, against the ratio floor and a slowly learned baseline share.
-import type { BucketDelta } from '../aggregate/types.js';
+import { BUCKET_HEADER } from '../aggregate/types.js';
 import { categoryByShape, FAMILIES, familyOf, type Category, type Family } from '../codes/category.js';
 import type { AlertEvent, AlertStatus, TopCode } from './events.js';
 
@@ -144,8 +144,6 @@ function iso(sec: number): string {
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-const bySec = (a: BucketDelta, b: BucketDelta): number => a.sec - b.sec;
-
 export class SpikeDetector {
   private readonly window: number;
   private readonly minCount: number;
@@ -200,12 +198,19 @@ export class SpikeDetector {
     return this.window;
   }
 
-  /** Folds one flush of bucket deltas in; returns the events of the seconds this closed. */
-  add(deltas: readonly BucketDelta[]): AlertEvent[] {
+  /** Folds one flush of bucket deltas in (packed, see BUCKET_HEADER); returns the events of the seconds this closed. */
+  add(buckets: Float64Array): AlertEvent[] {
     const events: AlertEvent[] = [];
-    // One flush can span many seconds in any order; in order, none of them is late to another.
-    const ordered = deltas.length > 1 ? [...deltas].sort(bySec) : deltas;
-    for (const d of ordered) this.fold(d, events);
+    // One flush can span many seconds in any order; in order, none of them is late to another. A log in
+    // time order gives them in order already.
+    const records: number[] = [];
+    let ordered = true;
+    for (let at = 0; at < buckets.length; at += BUCKET_HEADER + 2 * buckets[at + 4]!) {
+      if (records.length > 0 && buckets[at]! < buckets[records[records.length - 1]!]!) ordered = false;
+      records.push(at);
+    }
+    if (!ordered) records.sort((a, b) => buckets[a]! - buckets[b]!);
+    for (const at of records) this.fold(buckets, at, events);
     return events;
   }
 
@@ -240,24 +245,28 @@ export class SpikeDetector {
     return this.byFamily[family].fired;
   }
 
-  private fold(d: BucketDelta, events: AlertEvent[]): void {
-    const sec = Math.floor(d.sec);
+  /** Folds the bucket record at `at` of `b`. */
+  private fold(b: Float64Array, at: number, events: AlertEvent[]): void {
+    const sec = Math.floor(b[at]!);
+    const total = b[at + 1]!;
+    const server = b[at + 2]!;
+    const platform = b[at + 3]!;
     if (!Number.isFinite(sec)) return;
     if (Number.isNaN(this.head)) this.head = sec;
     else if (sec > this.head) this.advance(sec, events);
-    else if (sec <= this.head - this.window && !this.lateRun(sec, d.total, events)) return;
-    if (d.total > 0) this.lateFirst = NaN;
+    else if (sec <= this.head - this.window && !this.lateRun(sec, total, events)) return;
+    if (total > 0) this.lateFirst = NaN;
 
     const ring = this.ringOf(sec);
-    this.totals[ring] += d.total;
-    this.total += d.total;
-    this.byFamily.server.add(ring, d.server);
-    this.byFamily.platform.add(ring, d.platform);
-    const codes = d.codes;
-    for (let i = 0; i + 1 < codes.length; i += 2) {
-      const slot = codes[i];
-      const n = codes[i + 1];
-      if (n !== 0) this.familyOfSlot(slot, d).addCode(ring, slot, n);
+    this.totals[ring] += total;
+    this.total += total;
+    this.byFamily.server.add(ring, server);
+    this.byFamily.platform.add(ring, platform);
+    const end = at + BUCKET_HEADER + 2 * b[at + 4]!;
+    for (let i = at + BUCKET_HEADER; i < end; i += 2) {
+      const slot = b[i]!;
+      const n = b[i + 1]!;
+      if (n !== 0) this.familyOfSlot(slot, server, platform).addCode(ring, slot, n);
     }
   }
 
@@ -373,7 +382,7 @@ export class SpikeDetector {
     });
   }
 
-  private familyOfSlot(slot: number, d: BucketDelta): FamilyWindow {
+  private familyOfSlot(slot: number, server: number, platform: number): FamilyWindow {
     let family = this.slotFamily.get(slot);
     if (family === undefined) {
       const info = this.describe(slot);
@@ -381,7 +390,7 @@ export class SpikeDetector {
       if (family !== undefined) this.slotFamily.set(slot, family);
     }
     // A series of no recognisable family (`other` without a category) goes where that second's errors are.
-    family ??= d.platform > 0 && d.server === 0 ? 'platform' : 'server';
+    family ??= platform > 0 && server === 0 ? 'platform' : 'server';
     return this.byFamily[family];
   }
 

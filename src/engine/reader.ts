@@ -38,7 +38,7 @@ let now = Date.now();
 
 function post(msg: ReaderMessage): void {
   if (msg.type === 'error') port.postMessage(msg);
-  else port.postMessage(msg, [msg.snapshot.counts.buffer as ArrayBuffer]);
+  else port.postMessage(msg, [msg.snapshot.counts.buffer as ArrayBuffer, msg.snapshot.buckets.buffer as ArrayBuffer]);
 }
 
 function stopping(): boolean {

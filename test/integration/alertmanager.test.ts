@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertmanagerNotifier, AlertmanagerUrlError, alertsEndpoint, type AlertmanagerStats } from '../../dist/alerts/alertmanager.js';
 import { DEFAULT_SPIKE_OPTIONS, SpikeDetector } from '../../dist/alerts/detector.js';
 import type { AlertEvent } from '../../dist/alerts/events.js';
-import type { BucketDelta } from '../../dist/aggregate/types.js';
+import { packBuckets, type BucketDelta } from '../../dist/aggregate/types.js';
 import { startAlertmanager, type Alertmanager, type GettableAlert } from '../support/alertmanager.js';
 
 const SPIKE = ['alertname="ErrcodeSpike"'];
@@ -23,7 +23,7 @@ function detectorEvents(): { firing: AlertEvent; resolved: AlertEvent } {
   for (let s = start; s < start + 1000; s++) {
     const errors = s >= start + 600 && s < start + 660 ? 30 : 1;
     const d: BucketDelta = { sec: s, total: 100, server: errors, platform: 0, codes: [0, errors] };
-    events.push(...det.add([d]));
+    events.push(...det.add(packBuckets([d])));
   }
   const [firing, resolved] = events;
   if (firing?.status !== 'firing' || resolved?.status !== 'resolved') throw new Error(`unexpected events ${JSON.stringify(events)}`);
