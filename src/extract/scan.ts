@@ -438,10 +438,9 @@ export class FastExtractor {
   /**
    * The lines of b[from, to) that end in a newline, up to W_REC_MAX of them and none longer than
    * maxLineBytes, when b is the read buffer (scanReadBuffer): one call into the module for all of them.
-   * Returns the number of records (-1 when b is not the read buffer); record k is
-   * `recI[12k .. 12k + 8)`: start, end (the newline), type (LINE_*), outcome, status, close, empty, and
-   * `recF[6k + 4]`, `recF[6k + 5]`: code and time; positions are offsets in b. `linesNext` is where the
-   * lines not recorded start; `linesFull` says whether the call stopped only for lack of records.
+   * Returns the number of records (-1 when b is not the read buffer), read with lineStart, lineEnd,
+   * lineType and decided; positions are offsets in b. `linesNext` is where the lines not recorded start;
+   * `linesFull` says whether the call stopped only for lack of records.
    */
   scanLines(b: Buffer, from: number, to: number, maxLineBytes: number): number {
     const w = this.wasm;
@@ -468,12 +467,34 @@ export class FastExtractor {
   linesNext = 0;
   linesFull = false;
 
-  get recI(): Int32Array {
-    return this.wasm!.recI;
+  // Record k of the last scanLines is recI[12k .. 12k + 8): start, end, type, outcome, status, close, empty;
+  // and recF[6k + 4], recF[6k + 5]: code and time.
+
+  /** Where the line of record k starts. */
+  lineStart(k: number): number {
+    return this.wasm!.recI[12 * k]!;
   }
 
-  get recF(): Float64Array {
-    return this.wasm!.recF;
+  /** Where the line of record k ends (its newline). */
+  lineEnd(k: number): number {
+    return this.wasm!.recI[12 * k + 1]!;
+  }
+
+  /** LINE_DECIDED, LINE_BLANK, or LINE_OTHER for a line to extract one at a time. */
+  lineType(k: number): number {
+    return this.wasm!.recI[12 * k + 2]!;
+  }
+
+  /** The result of record k, a LINE_DECIDED one. */
+  decided(k: number, out: LineResult): void {
+    const { recI, recF } = this.wasm!;
+    const o = 12 * k;
+    out.outcome = recI[o + 3]!;
+    out.status = recI[o + 4]!;
+    out.close = recI[o + 5]!;
+    out.empty = recI[o + 6] === 1;
+    out.code = recF[6 * k + 4]!;
+    out.timeMs = recF[6 * k + 5]!;
   }
 
   /** Extracts from b[start, end) (no line terminator, BOM already skipped). `close` is a byte offset. */

@@ -137,6 +137,27 @@ function escapedStringEnd(i: u32): u32 {
   return 0; // not reached
 }
 
+/** Records where the value of `slot` is (nothing for -1, a key no path looks up). */
+@inline function record(slot: i32, kind: u8, start: u32, end: u32): void {
+  if (slot < 0) return;
+  store<u8>(OUT_KIND + slot, kind);
+  store<u32>(OUT_START + (slot << 2), start);
+  store<u32>(OUT_END + (slot << 2), end);
+}
+
+/** The closing quote of the string value whose opening quote is at i, recorded for `slot`; 0 when invalid. */
+@inline function stringValueEnd(i: u32, slot: i32): u32 {
+  let e = stringStop(i + 1);
+  let kind = STRING;
+  if (load<u8>(e) != 0x22) {
+    e = escapedStringEnd(e);
+    if (e == 0) return 0;
+    kind = STRING_ESCAPED;
+  }
+  record(slot, kind, i + 1, e);
+  return e;
+}
+
 /** The child of `parent` named by the plain key at [s, s + len), or -1. */
 function matchKey(parent: u32, s: u32, len: u32): i32 {
   let word = load<u32>(s);
@@ -495,36 +516,18 @@ function scanTemplate(start: u32, end: u32): i32 {
     const slot = load<i32>(l + 12);
     if (type == STRING) {
       if (load<u8>(i) != 0x22) return -1;
-      let e = stringStop(i + 1);
-      let kind = STRING;
-      if (load<u8>(e) != 0x22) {
-        e = escapedStringEnd(e);
-        if (e == 0) return -1;
-        kind = STRING_ESCAPED;
-      }
-      if (slot >= 0) {
-        store<u8>(OUT_KIND + slot, kind);
-        store<u32>(OUT_START + (slot << 2), i + 1);
-        store<u32>(OUT_END + (slot << 2), e);
-      }
+      const e = stringValueEnd(i, slot);
+      if (e == 0) return -1;
       i = e + 1;
     } else if (type == NUMBER) {
       const e = numberEnd(i);
       if (e == 0) return -1;
-      if (slot >= 0) {
-        store<u8>(OUT_KIND + slot, NUMBER);
-        store<u32>(OUT_START + (slot << 2), i);
-        store<u32>(OUT_END + (slot << 2), e);
-      }
+      record(slot, NUMBER, i, e);
       i = e;
     } else {
       const e = literalEnd(i);
       if (e == 0) return -1;
-      if (slot >= 0) {
-        store<u8>(OUT_KIND + slot, OTHER);
-        store<u32>(OUT_START + (slot << 2), i);
-        store<u32>(OUT_END + (slot << 2), i);
-      }
+      record(slot, OTHER, i, i);
       i = e;
     }
   }
@@ -626,27 +629,13 @@ function scanLine(start: u32, end: u32): i32 {
       const slot: i32 = matched < 0 ? -1 : load<i32>(NODES + ((matched as u32) << 5) + 12);
       const vs = i;
       if (c == 0x22) {
-        let e = stringStop(i + 1);
-        let k = STRING;
-        if (load<u8>(e) != 0x22) {
-          e = escapedStringEnd(e);
-          if (e == 0) return 0;
-          k = STRING_ESCAPED;
-        }
-        if (slot >= 0) {
-          store<u8>(OUT_KIND + slot, k);
-          store<u32>(OUT_START + (slot << 2), vs + 1);
-          store<u32>(OUT_END + (slot << 2), e);
-        }
+        const e = stringValueEnd(i, slot);
+        if (e == 0) return 0;
         i = e + 1;
         leaf(vs, i, STRING);
       } else if (c == 0x7b || c == 0x5b) {
-        if (slot >= 0) {
-          untemplated = true;
-          store<u8>(OUT_KIND + slot, OTHER);
-          store<u32>(OUT_START + (slot << 2), vs);
-          store<u32>(OUT_END + (slot << 2), vs);
-        }
+        if (slot >= 0) untemplated = true;
+        record(slot, OTHER, vs, vs);
         depth++;
         if (depth >= MAX_DEPTH) return -1;
         store<u8>(TYPES + depth, c == 0x7b ? OBJ : ARR);
@@ -661,20 +650,12 @@ function scanLine(start: u32, end: u32): i32 {
       } else if (c == 0x2d || isDigit(c)) {
         i = numberEnd(i);
         if (i == 0) return 0;
-        if (slot >= 0) {
-          store<u8>(OUT_KIND + slot, NUMBER);
-          store<u32>(OUT_START + (slot << 2), vs);
-          store<u32>(OUT_END + (slot << 2), i);
-        }
+        record(slot, NUMBER, vs, i);
         leaf(vs, i, NUMBER);
       } else {
         i = literalEnd(i);
         if (i == 0) return 0;
-        if (slot >= 0) {
-          store<u8>(OUT_KIND + slot, OTHER);
-          store<u32>(OUT_START + (slot << 2), vs);
-          store<u32>(OUT_END + (slot << 2), vs);
-        }
+        record(slot, OTHER, vs, vs);
         leaf(vs, i, OTHER);
       }
     }

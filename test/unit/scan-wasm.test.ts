@@ -256,15 +256,12 @@ describe('WebAssembly scanner vs JSON.parse reference', () => {
             for (;;) {
               const n = fast.scanLines(b, pos, to, maxLineBytes);
               if (n < 0) return pos;
-              const recI = fast.recI;
-              const recF = fast.recF;
               for (let k = 0; k < n; k++) {
-                const o = 12 * k;
-                const [s, e, type] = [recI[o]!, recI[o + 1]!, recI[o + 2]!];
+                const [s, e, type] = [fast.lineStart(k), fast.lineEnd(k), fast.lineType(k)];
                 expect(b[e]).toBe(0x0a);
                 if (type === LINE_BLANK) got.push(`${b.toString('latin1', s, e)} blank`);
                 else if (type === LINE_DECIDED) {
-                  Object.assign(r, { outcome: recI[o + 3], status: recI[o + 4], close: recI[o + 5], empty: recI[o + 6] === 1, code: recF[6 * k + 4], timeMs: recF[6 * k + 5] });
+                  fast.decided(k, r);
                   decided(b, s, e);
                 } else this.line(b, s, e, true, 0);
               }
