@@ -4,7 +4,6 @@ import type { CodeTable } from '../codes/table.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES, type Outcome } from '../extract/result.js';
 import { errcodeDescriptions } from './describe.js';
-import { fitWidth } from './width.js';
 
 export interface CodeSummary {
   readonly code: string;
@@ -49,11 +48,17 @@ export function summarize(counts: Counts, table: CodeTable, seconds: number, ale
 export const num = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 export const pct = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-');
 
+/** A terminal the report is cut to: its width, and width.ts's fitWidth (loaded only when there is one). */
+export interface Terminal {
+  columns: number;
+  fitWidth: (text: string, width: number) => string;
+}
+
 /**
- * The end-of-run report. `columns`, when stderr is a terminal, cuts descriptions to fit its width (a cut
- * line wraps into the next row); a file or a pipe gets them whole.
+ * The end-of-run report. On a terminal, descriptions are cut to fit its width (a cut line wraps into the
+ * next row); a file or a pipe gets them whole.
  */
-export function formatSummary(s: Summary, lang: 'zh' | 'en', columns?: number, topCodes = 15): string {
+export function formatSummary(s: Summary, lang: 'zh' | 'en', terminal?: Terminal, topCodes = 15): string {
   const out: string[] = [];
   const rate = s.seconds > 0 ? ` (${num(Math.round(s.lines.total / s.seconds))} lines/s)` : '';
   out.push(`errcode-stream: ${num(s.lines.total)} lines, ${num(s.bytes)} bytes in ${s.seconds.toFixed(2)} s${rate}`);
@@ -71,7 +76,7 @@ export function formatSummary(s: Summary, lang: 'zh' | 'en', columns?: number, t
     for (const c of s.codes.slice(0, topCodes)) {
       const d = lang === 'en' ? c.description_en : c.description;
       const left = `  ${c.code.padEnd(10)}${c.category.padEnd(16)}${num(c.count).padStart(12)}  `;
-      out.push(left + (columns ? fitWidth(d, columns - 1 - left.length) : d));
+      out.push(left + (terminal ? terminal.fitWidth(d, terminal.columns - 1 - left.length) : d));
     }
     if (s.codes.length > topCodes) out.push(`  ... ${s.codes.length - topCodes} more codes (--summary-json has them all)`);
   }

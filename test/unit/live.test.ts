@@ -328,7 +328,7 @@ describe('the end-of-run summary on a terminal', () => {
   const s = summarize(calm.counts, table, 10, {});
   it('cuts descriptions to the terminal width, and leaves them whole for a file or a pipe', () => {
     for (const columns of [60, 80, 100]) {
-      const rows = formatSummary(s, 'zh', columns).split('\n').filter((r) => /^  (\d|http_|other)/.test(r));
+      const rows = formatSummary(s, 'zh', { columns, fitWidth }).split('\n').filter((r) => /^  (\d|http_|other)/.test(r));
       expect(rows.length).toBeGreaterThan(5);
       for (const row of rows) expect(displayWidth(row)).toBeLessThan(columns);
       expect(rows.some((r) => r.endsWith('...'))).toBe(true);
