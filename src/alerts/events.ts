@@ -1,6 +1,6 @@
 // The spike alert event of SPEC "Spike alerts", and the NDJSON sink that writes it. Field names and their
 // order are the public interface: alert consumers parse these lines.
-import type { Transform, Writable } from 'node:stream';
+import { PassThrough, type Transform, type Writable } from 'node:stream';
 import type { Family } from '../codes/category.js';
 
 export type AlertStatus = 'firing' | 'resolved';
@@ -46,31 +46,33 @@ export interface NdjsonAlertSinkOptions {
 /** Writes alert events one JSON object per line (stderr by default, `--alerts FILE`, or stdout). */
 export class NdjsonAlertSink {
   /**
-   * ndjson and its streams library load in the background (about 15 ms of start-up otherwise, before the
-   * reader may read). Writes and the close wait for it in order.
+   * ndjson and its streams library (about 15 ms to load) load at the first event, in the background; most
+   * runs have none. Writes and the close wait for it in order.
    */
-  private readonly lines: Promise<Transform>;
+  private lines: Promise<Transform> | undefined;
   private readonly endsDestination: boolean;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly out: Writable, options: NdjsonAlertSinkOptions = {}) {
-    const end = (this.endsDestination = options.end ?? (out !== process.stdout && out !== process.stderr));
-    this.lines = import('ndjson').then(({ stringify }) => {
-      const lines = stringify();
-      lines.pipe(out, { end });
-      return lines;
-    });
+    this.endsDestination = options.end ?? (out !== process.stdout && out !== process.stderr);
     if (options.onError) out.on('error', options.onError);
+  }
+
+  private piped<T extends Transform>(lines: T): T {
+    lines.pipe(this.out, { end: this.endsDestination });
+    return lines;
   }
 
   write(event: AlertEvent): void {
     if (this.closing || this.out.errored) return;
+    this.lines ??= import('ndjson').then(({ stringify }) => this.piped(stringify()));
     void this.lines.then((lines) => lines.write(event));
   }
 
   /** Resolves once every event written so far has reached the destination (and it has finished, if ended). */
   close(): Promise<void> {
-    this.closing ??= this.lines.then(
+    // Without an event, an empty stream stands in for ndjson's, so the destination is ended the same way.
+    this.closing ??= (this.lines ?? Promise.resolve(this.piped(new PassThrough()))).then(
       (lines) =>
         new Promise<void>((resolve, reject) => {
           const out = this.out;

@@ -88,6 +88,16 @@ describe('NdjsonAlertSink', () => {
     expect(lines.map((l) => (JSON.parse(l) as AlertEvent).count)).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 
+
+  it('ends a file it was given when no event came, leaving it empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alert-events-'));
+    dirs.push(dir);
+    const path = join(dir, 'alerts.ndjson');
+    const file = createWriteStream(path);
+    await new NdjsonAlertSink(file).close();
+    expect(file.writableFinished).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe('');
+  });
   it('leaves a shared stream open when told not to end it, yet flushes to it', async () => {
     const c = collect();
     const sink = new NdjsonAlertSink(c.out, { end: false });
