@@ -9,6 +9,7 @@ import { CodeTableError } from './codes/load.js';
 import { loadTable } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
+import { collectIfDue } from './engine/collect.js';
 import { Engine } from './engine/engine.js';
 import type { EndReason } from './engine/protocol.js';
 import type { MetricsServer } from './metrics/server.js';
@@ -81,6 +82,7 @@ export async function run(config: Config): Promise<void> {
   const ticker = setInterval(() => {
     const lag = engine.counts.eventLagSec;
     onAlerts(detector.tick(Math.floor((Date.now() - (Number.isNaN(lag) ? 0 : lag * 1000)) / 1000)));
+    collectIfDue(Date.now());
   }, 1000);
   ticker.unref();
   // The live screen reads the same counters, table and firing alerts as the metrics endpoint.

@@ -17,6 +17,7 @@ import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
 import { FdWriter, sleepMs } from '../output/fd-writer.js';
+import { collectIfDue } from './collect.js';
 import { GO, STOP, type ControlMessage, type EndReason, type ReaderData, type ReaderMessage, type ReaderSetup } from './protocol.js';
 
 const READ_SIZE = 1 << 20;
@@ -68,6 +69,7 @@ function applyControl(): void {
 function beforeWait(): boolean {
   now = Date.now();
   publish();
+  collectIfDue(now);
   return stopping();
 }
 
