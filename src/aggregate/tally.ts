@@ -70,7 +70,13 @@ export class Tally {
     if (r.timeMs === r.timeMs) {
       sec = Math.floor(r.timeMs / 1000);
       this.eventLagSec = (nowMs - r.timeMs) / 1000;
-    } else sec = Math.floor(nowMs / 1000);
+    } else {
+      // Arrival time, on the clock of the lines around it: the latest event time's lag behind arrival is
+      // taken off, so a line without a time in a replayed log lands among its neighbours, not at today's
+      // date (where it would make the replay's own seconds look late to the spike detector).
+      const lagMs = this.eventLagSec === this.eventLagSec ? this.eventLagSec * 1000 : 0;
+      sec = Math.floor((nowMs - lagMs) / 1000);
+    }
     let b = this.last;
     if (b === null || b.sec !== sec) b = this.bucket(sec);
     b.total++;

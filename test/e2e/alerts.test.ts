@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate, type GenerateOptions } from '../../dist/tools/generate.js';
+import { startCli } from '../support/cli.js';
 import { runCli } from '../support/exec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'errcode-alerts-'));
@@ -82,5 +83,26 @@ describe('spike alerts on replayed logs', () => {
     expect((await replay({ lines: 40_000, rate: 20, seed: 6, spikes })).length).toBe(2);
     expect(await replay({ lines: 40_000, rate: 20, seed: 6, spikes }, ['--alert-ratio', '0.2'])).toEqual([]);
     expect(await replay({ lines: 40_000, rate: 20, seed: 6, spikes }, ['--alert-min-count', '5000'])).toEqual([]);
+  });
+
+  it('puts a line without a time among its neighbours: a replay keeps its spike when one arrives in a pause', async () => {
+    // Ten minutes of calm, one line without a time, a pause (the reader flushes), then a spike: the untimed
+    // line must not move the detector's clock to today, or the spike's seconds would look late.
+    const line = (s: number, code: number): string => `{"ts":"${new Date(START + s * 1000).toISOString()}","response":{"code":${code}}}\n`;
+    let calm = '';
+    for (let s = 0; s < 600; s++) for (let k = 0; k < 10; k++) calm += line(s, 200);
+    let spike = '';
+    for (let s = 600; s < 640; s++) for (let k = 0; k < 10; k++) spike += line(s, k % 2 ? 5022 : 200);
+    for (let s = 640; s < 900; s++) for (let k = 0; k < 10; k++) spike += line(s, 200);
+    const alerts = join(dir, 'untimed.alerts');
+    const cli = await startCli(['--output', 'none', '--listen', '127.0.0.1:0', '--alerts', alerts], { stdin: 'pipe' });
+    cli.proc.stdin!.write(calm + '{"response":{"code":200}}\n');
+    await new Promise((r) => setTimeout(r, 500));
+    cli.proc.stdin!.end(spike);
+    expect(await new Promise((r) => cli.proc.once('exit', r))).toBe(0);
+    const events = readFileSync(alerts, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Event);
+    expect(events.map((e) => `${e.family}:${e.status}`)).toEqual(['server:firing', 'server:resolved']);
+    expect(secondsAfterStart(events[0]!.startsAt)).toBeGreaterThanOrEqual(600);
+    expect(secondsAfterStart(events[0]!.startsAt)).toBeLessThan(640);
   });
 });
