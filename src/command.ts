@@ -118,4 +118,5 @@ await yargs(joinDashValues(hideBin(process.argv)))
     usageExit(`${msg}; see errcode-stream --help`);
   })
   .help()
+  .alias('help', 'h')
   .parseAsync();

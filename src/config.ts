@@ -1,6 +1,7 @@
 // One typed Config built from the parsed flags. Every mistake becomes a UsageError with a one-line reason;
 // command.ts prints it and exits 2.
 import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fieldPaths, type FieldPaths } from './extract/paths.js';
 
 export class UsageError extends Error {
@@ -91,13 +92,14 @@ export function parseListen(text: string): Listen | null {
 }
 
 function positiveInt(flag: string, v: unknown, min = 1): number {
-  const n = Number(v);
+  // Decimal digits only: Number() would also take '' (0), '0x14' (20) and '1e3'.
+  const n = /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected an integer of at least ${min}`);
   return n;
 }
 
 function ratio(flag: string, v: unknown, max: number): number {
-  const n = Number(v);
+  const n = /^\s*(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(String(v)) ? Number(v) : NaN;
   if (!(n > 0 && n <= max)) throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected a number above 0 and at most ${max}`);
   return n;
 }
@@ -136,30 +138,70 @@ function readable(flag: string, path: string): void {
   }
 }
 
-const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
-const optString = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
+/** A file the run will write: an existing file it may write, or a new name in a directory it may write. */
+function writable(flag: string, path: string): void {
+  let target = path;
+  try {
+    if (statSync(path).isDirectory()) throw new UsageError(`--${flag} ${path}: is a directory`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    target = dirname(path);
+  }
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR';
+    throw new UsageError(`--${flag} ${path}: ${missing ? `no such directory ${target}` : `${target} is not writable`}`);
+  }
+}
+
+/** The values of a repeatable flag; given without one, yargs hands over an empty list. */
+function list(flag: string, v: unknown): string[] {
+  if (v === undefined) return [];
+  const values = Array.isArray(v) ? v.map(String) : [String(v)];
+  if (values.length === 0 || values.includes('')) throw new UsageError(`--${flag} needs a value`);
+  return values;
+}
+
+/** The value of a flag that takes one; an empty value (the flag given last, or as --flag=) is an error. */
+function optString(flag: string, v: unknown): string | undefined {
+  if (v === undefined) return undefined;
+  if (v === '' || Array.isArray(v)) throw new UsageError(`--${flag} needs ${Array.isArray(v) ? 'one value' : 'a value'}`);
+  return String(v);
+}
 
 /** The flags as yargs parsed them (kebab-case keys). */
 export type Flags = Record<string, unknown>;
 
 export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
-  const files = list(flags['files']);
+  const files = flags['files'] === undefined ? [] : (flags['files'] as unknown[]).map(String);
   const inputs = files.length === 0 ? ['-'] : files;
   const follow = Boolean(flags['follow']);
   if (follow && inputs.includes('-')) throw new UsageError('--follow needs one or more files; standard input is followed anyway');
   if (follow && flags['engine'] === 'reference') throw new UsageError('--engine reference reads its input once; --follow needs the fast engine');
+  const gz = follow ? inputs.find((f) => f.endsWith('.gz')) : undefined;
+  if (gz) throw new UsageError(`--follow reads plain text files as they grow; ${gz} is compressed`);
+  if (!follow) for (const flag of ['state-file', 'from-start']) if (flags[flag] !== undefined && flags[flag] !== false) throw new UsageError(`--${flag} works with --follow`);
   if (!follow) for (const f of inputs) if (f !== '-') readable('', f);
-  for (const f of list(flags['codes'])) readable('--codes ', f);
-  const webConfig = optString(flags['web-config']);
+  const codes = list('codes', flags['codes']);
+  for (const f of codes) readable('--codes ', f);
+  const webConfig = optString('web-config', flags['web-config']);
   if (webConfig !== undefined) readable('--web-config ', webConfig);
 
   const output = flags['output'] === undefined ? (stdoutIsTty ? 'live' : 'enriched') : oneOf('output', flags['output'], ['enriched', 'none', 'live'] as const);
-  const alerts = optString(flags['alerts']);
-  if (alerts === '-' && output !== 'none') {
-    throw new UsageError(`--alerts - would mix alert events into the ${output} output on stdout; use a file or --output none`);
+  const alerts = optString('alerts', flags['alerts']);
+  const summaryJson = optString('summary-json', flags['summary-json']);
+  for (const [flag, v, what] of [['alerts', alerts, 'alert events'], ['summary-json', summaryJson, 'the summary']] as const) {
+    if (v === '-' && output !== 'none') throw new UsageError(`--${flag} - would mix ${what} into the ${output} output on stdout; use a file or --output none`);
+  }
+  if (alerts === '-' && summaryJson === '-') throw new UsageError('--alerts - and --summary-json - would share stdout; send one of them to a file');
+  const deadLetter = optString('dead-letter', flags['dead-letter']);
+  const stateFile = optString('state-file', flags['state-file']);
+  for (const [flag, v] of [['alerts', alerts], ['summary-json', summaryJson], ['dead-letter', deadLetter], ['state-file', stateFile]] as const) {
+    if (v !== undefined && v !== '-') writable(flag, v);
   }
   const live = follow || inputs.includes('-');
-  const listenFlag = optString(flags['listen']);
+  const listenFlag = optString('listen', flags['listen']);
   const keepServing = Boolean(flags['keep-serving']);
   const listen = listenFlag !== undefined ? parseListen(listenFlag) : live || keepServing ? parseListen(':9477') : null;
   if (keepServing && listen === null) throw new UsageError('--keep-serving needs the metrics endpoint; --listen none turns it off');
@@ -171,11 +213,11 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     inputs,
     follow,
     fromStart: Boolean(flags['from-start']),
-    stateFile: optString(flags['state-file']),
+    stateFile,
     engine: oneOf('engine', flags['engine'] ?? 'fast', ['fast', 'reference'] as const),
     maxLineBytes: parseSize('max-line-bytes', String(flags['max-line-bytes'] ?? '1MiB')),
     paths: fieldPaths(fieldPath('code-field', flags['code-field']), fieldPath('status-field', flags['status-field']), fieldPath('time-field', flags['time-field'])),
-    codes: list(flags['codes']),
+    codes,
     codesUrl: flags['codes-url'] === undefined ? undefined : url('codes-url', String(flags['codes-url'])),
     codesRefreshMs: parseDuration('codes-refresh', String(flags['codes-refresh'] ?? '1h')),
     listen,
@@ -188,12 +230,12 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     alertRatio: ratio('alert-ratio', flags['alert-ratio'] ?? 0.05, 1),
     alertFactor: ratio('alert-factor', flags['alert-factor'] ?? 3, 1e6),
     alerts,
-    alertmanagerUrls: list(flags['alertmanager-url']).map((u) => url('alertmanager-url', u)),
+    alertmanagerUrls: list('alertmanager-url', flags['alertmanager-url']).map((u) => url('alertmanager-url', u)),
     alertmanagerResendMs: parseDuration('alertmanager-resend', String(flags['alertmanager-resend'] ?? '60s')),
     alertmanagerQueue: positiveInt('alertmanager-queue', flags['alertmanager-queue'] ?? 10000),
     output,
     lang: oneOf('lang', flags['lang'] ?? 'zh', ['zh', 'en'] as const),
-    deadLetter: optString(flags['dead-letter']),
-    summaryJson: optString(flags['summary-json']),
+    deadLetter,
+    summaryJson,
   };
 }

@@ -35,6 +35,24 @@ describe('bad flags and configuration: one line, exit 2', () => {
     [['--follow'], 'errcode-stream: --follow needs one or more files; standard input is followed anyway'],
     [['--alerts', '-', '--output', 'enriched'], 'errcode-stream: --alerts - would mix alert events into the enriched output on stdout; use a file or --output none'],
     [['--keep-serving', '--listen', 'none'], 'errcode-stream: --keep-serving needs the metrics endpoint; --listen none turns it off'],
+    [['--summary-json', '-'], 'errcode-stream: --summary-json - would mix the summary into the enriched output on stdout; use a file or --output none'],
+    [['--output', 'none', '--alerts', '-', '--summary-json', '-'], 'errcode-stream: --alerts - and --summary-json - would share stdout; send one of them to a file'],
+    // Outputs that cannot be written are found before any input is read, not at the end of the run.
+    [['--summary-json', '/nonexistent-dir/s.json'], 'errcode-stream: --summary-json /nonexistent-dir/s.json: no such directory /nonexistent-dir'],
+    [['--alerts', '/nonexistent-dir/a.ndjson'], 'errcode-stream: --alerts /nonexistent-dir/a.ndjson: no such directory /nonexistent-dir'],
+    [['--dead-letter', dir], `errcode-stream: --dead-letter ${dir}: is a directory`],
+    // A value-taking flag given last, without its value, is a mistake, not "off".
+    [['--dead-letter'], 'errcode-stream: --dead-letter needs a value'],
+    [['--alerts'], 'errcode-stream: --alerts needs a value'],
+    [['--summary-json'], 'errcode-stream: --summary-json needs a value'],
+    [['--codes'], 'errcode-stream: --codes needs a value'],
+    [['--alertmanager-url'], 'errcode-stream: --alertmanager-url needs a value'],
+    [['--max-unlisted-codes', ''], 'errcode-stream: --max-unlisted-codes "": expected an integer of at least 0'],
+    [['--alert-min-count', '0x14'], 'errcode-stream: --alert-min-count "0x14": expected an integer of at least 1'],
+    [['--alert-factor', '0x10'], 'errcode-stream: --alert-factor "0x10": expected a number above 0 and at most 1000000'],
+    [['--state-file', join(dir, 'state.json')], 'errcode-stream: --state-file works with --follow'],
+    [['--from-start'], 'errcode-stream: --from-start works with --follow'],
+    [['--follow', join(dir, 'gw.log.gz')], `errcode-stream: --follow reads plain text files as they grow; ${join(dir, 'gw.log.gz')} is compressed`],
     [['codes', '--format', 'yaml'], 'errcode-stream: --format "yaml": expected one of table, json, markdown'],
   ])('%j', async (args, message) => {
     const res = await runCli(args);
@@ -62,6 +80,9 @@ describe('help, version and the code table', () => {
     const help = res.stdout.toString();
     expect(help).toContain('tail -F /var/log/gateway/api.log | errcode-stream');
     for (const flag of ['--follow', '--listen', '--web-config', '--alert-window', '--alertmanager-url', '--output', '--dead-letter']) expect(help).toContain(flag);
+    const short = await runCli(['-h']);
+    expect(short.code).toBe(0);
+    expect(short.stdout.toString()).toBe(help);
   });
 
   it('prints the version of package.json', async () => {
