@@ -54,13 +54,13 @@ export async function run(config: Config): Promise<void> {
       return { code: s.code, category: s.category, description: errcodeDescriptions(s, table).description };
     },
   );
-  // Alert events go to stderr, except under the live view, which shows them on its screen instead.
+  // Alert events go to stderr, except when the live view shares that terminal: its screen shows them.
   const alertSink =
     config.alerts === '-'
       ? new NdjsonAlertSink(process.stdout)
       : config.alerts
         ? new NdjsonAlertSink(createWriteStream(config.alerts, { flags: 'a' }))
-        : config.output === 'live'
+        : config.output === 'live' && process.stderr.isTTY
           ? undefined
           : new NdjsonAlertSink(process.stderr);
   const notifier =
@@ -109,6 +109,17 @@ export async function run(config: Config): Promise<void> {
   refresh?.unref();
 
   let server: MetricsServer | undefined;
+  let reported = false;
+  /** The end-of-run summary, to stderr and --summary-json, once: at EOF under --keep-serving, else at exit. */
+  const reportOnce = (reason: EndReason | 'signal'): void => {
+    if (reported) return;
+    reported = true;
+    const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
+    if (config.summaryJson === '-') process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
+    // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
+    if (reason !== 'stdout-closed') process.stderr.write(report(summary));
+  };
   let finishing = false;
   const finish = async (reason: EndReason | 'signal'): Promise<void> => {
     if (finishing) return;
@@ -120,10 +131,7 @@ export async function run(config: Config): Promise<void> {
     live?.stop();
     await alertSink?.close();
     await notifier?.stop();
-    const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
-    if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
-    // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
-    if (reason !== 'stdout-closed') process.stderr.write(report(summary));
+    reportOnce(reason);
     await server?.close();
     await engine.terminate();
     process.exit(0);
@@ -148,8 +156,7 @@ export async function run(config: Config): Promise<void> {
       // A finished replay keeps its last window: event time stops where the input did.
       clearInterval(ticker);
       live?.stop();
-      const s = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
-      process.stderr.write(report(s));
+      reportOnce(reason);
       log('input ended; --keep-serving keeps the metrics endpoint up until a signal');
       return;
     }

@@ -85,6 +85,15 @@ describe('spike alerts on replayed logs', () => {
     expect(await replay({ lines: 40_000, rate: 20, seed: 6, spikes }, ['--alert-min-count', '5000'])).toEqual([]);
   });
 
+  it('sends events to stderr under the live view when stderr is not its terminal', async () => {
+    const file = join(dir, 'live.ndjson');
+    writeFileSync(file, generate({ startMs: START, lines: 40_000, rate: 20, seed: 2, spikes: [{ family: 'platform', at: 900, seconds: 240, share: 0.2 }] }).text);
+    const res = await runCli([file, '--output', 'live', '--listen', 'none']);
+    expect(res.code).toBe(0);
+    const events = res.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+    expect(events.map((e) => `${e.family}:${e.status}`)).toEqual(['platform:firing', 'platform:resolved']);
+  });
+
   it('puts a line without a time among its neighbours: a replay keeps its spike when one arrives in a pause', async () => {
     // Ten minutes of calm, one line without a time, a pause (the reader flushes), then a spike: the untimed
     // line must not move the detector's clock to today, or the spike's seconds would look late.

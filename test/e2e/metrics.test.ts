@@ -1,7 +1,7 @@
 // The metrics endpoint of the real CLI process: exact counts, the table's series from start-up, the
 // descriptions to join, input health, consistency under load, the cardinality bound, promtool's approval.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,12 +27,22 @@ async function waitForLines(url: string, lines: number): Promise<Sample[]> {
 describe('a replay served with --keep-serving', () => {
   let cli: RunningCli;
   let metrics: Sample[];
+  const summaryJson = join(dir, 'keep-serving.json');
   beforeAll(async () => {
-    cli = await startCli([log, '--output', 'none', '--listen', '127.0.0.1:0', '--keep-serving']);
+    cli = await startCli([log, '--output', 'none', '--listen', '127.0.0.1:0', '--keep-serving', '--summary-json', summaryJson]);
     metrics = await waitForLines(cli.url, truth.lines);
   });
   afterAll(async () => {
     expect(await cli.stop()).toBe(0);
+    // The input ended long before the signal: its summary was reported then, and not again.
+    expect(cli.stderr().match(/^errcode-stream: [\d,]+ lines/gm)).toHaveLength(1);
+  });
+
+  it('writes the summary, to stderr and --summary-json, when the input ends', async () => {
+    for (let i = 0; i < 100 && !cli.stderr().includes('--keep-serving keeps'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(cli.stderr()).toContain(`errcode-stream: ${truth.lines.toLocaleString('en')} lines`);
+    expect(existsSync(summaryJson)).toBe(true);
+    expect((JSON.parse(readFileSync(summaryJson, 'utf8')) as { lines: { total: number } }).lines.total).toBe(truth.lines);
   });
 
   it('counts every response by code exactly', () => {
