@@ -210,9 +210,9 @@ function readFd(fd: number): boolean {
   return true;
 }
 
-async function readGzip(path: string): Promise<boolean> {
+async function readGzip(fd: number): Promise<boolean> {
   const framer = new LineFramer(config.maxLineBytes, lines);
-  const stream = createReadStream(path).pipe(createGunzip());
+  const stream = createReadStream('', { fd, autoClose: false }).pipe(createGunzip());
   for await (const buf of stream as AsyncIterable<Buffer>) {
     chunk(framer, buf);
     if (stopping() || stdout?.closed) {
@@ -224,7 +224,12 @@ async function readGzip(path: string): Promise<boolean> {
   return true;
 }
 
-function isGzip(fd: number): boolean {
+/**
+ * A regular file is gzip when it starts with gzip's magic bytes. A pipe (`<(zcat ...)`, a FIFO, /dev/stdin)
+ * cannot be peeked at without taking the bytes, so there the name decides.
+ */
+function isGzip(fd: number, path: string): boolean {
+  if (!fstatSync(fd).isFile()) return path.endsWith('.gz');
   const magic = Buffer.alloc(2);
   return readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
 }
@@ -232,9 +237,9 @@ function isGzip(fd: number): boolean {
 /** The reference engine: split2 + JSON.parse on a stream, same counting and outputs. */
 async function readReference(input: string): Promise<boolean> {
   const { default: split2 } = await import('split2');
-  const source =
-    input === '-' ? createReadStream('', { fd: 0, autoClose: false }) : createReadStream(input);
-  const gz = input !== '-' && isGzipFile(input);
+  const fd = input === '-' ? 0 : openSync(input, 'r');
+  const source = createReadStream('', { fd, autoClose: fd !== 0 });
+  const gz = fd !== 0 && isGzip(fd, input);
   const bytes = gz ? source.pipe(createGunzip()) : source;
   bytes.on('data', (b: Buffer) => {
     tally.bytes += b.length;
@@ -287,21 +292,13 @@ async function readReference(input: string): Promise<boolean> {
   return true;
 }
 
-function isGzipFile(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    return isGzip(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function readInput(input: string): Promise<boolean> {
   if (config.engine === 'reference') return readReference(input);
   if (input === '-') return readFd(0);
   const fd = openSync(input, 'r');
   try {
-    if (isGzip(fd)) return await readGzip(input);
+    if (isGzip(fd, input)) return await readGzip(fd);
     return readFd(fd);
   } finally {
     closeSync(fd);

@@ -1,6 +1,7 @@
 // The engine end to end: the real CLI on generated logs with a known ground truth, through pipes and files,
 // with both engines. Every line is counted once under its outcome; per-code counts equal the truth exactly.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -47,6 +48,26 @@ describe('counts equal the generated ground truth', () => {
 
   it('with the reference engine', async () => {
     expectTruth(await summaryOf(['--engine', 'reference', logPath]));
+  });
+
+  // `errcode-stream <(zcat x.gz)`, a FIFO, /dev/stdin: inputs named like files that can only be read once.
+  it.each([
+    ['fast', 'plain', ''],
+    ['fast', 'gzip', '.gz'],
+    ['reference', 'plain', ''],
+    ['reference', 'gzip', '.gz'],
+  ])('from a named pipe (%s engine, %s)', async (engine, _kind, ext) => {
+    const fifo = join(dir, `pipe-${engine}${ext}`);
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const running = summaryOf(['--engine', engine, fifo]);
+    createWriteStream(fifo).end(ext ? gzipSync(text) : text);
+    expectTruth(await running);
+  });
+
+  it('writes the summary JSON to stdout with --summary-json -', async () => {
+    const res = await runCli([logPath, '--output', 'none', '--listen', 'none', '--summary-json', '-']);
+    expect(res.code).toBe(0);
+    expectTruth(JSON.parse(res.stdout.toString()) as SummaryJson);
   });
 
   it('sums several files', async () => {
