@@ -197,7 +197,8 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
   if (alerts === '-' && summaryJson === '-') throw new UsageError('--alerts - and --summary-json - would share stdout; send one of them to a file');
   const deadLetter = optString('dead-letter', flags['dead-letter']);
   const stateFile = optString('state-file', flags['state-file']);
-  for (const [flag, v] of [['alerts', alerts], ['summary-json', summaryJson], ['dead-letter', deadLetter], ['state-file', stateFile]] as const) {
+  for (const [flag, v, stdoutToo] of [['alerts', alerts, true], ['summary-json', summaryJson, true], ['dead-letter', deadLetter, false], ['state-file', stateFile, false]] as const) {
+    if (v === '-' && !stdoutToo) throw new UsageError(`--${flag} -: needs a file name (- for stdout is for --alerts and --summary-json)`);
     if (v !== undefined && v !== '-') writable(flag, v);
   }
   const live = follow || inputs.includes('-');

@@ -146,6 +146,7 @@ export async function run(config: Config): Promise<void> {
   process.on('SIGHUP', () => void reload());
   process.stdout.on('error', () => void finish('stdout-closed'));
 
+  engine.on('warning', log);
   engine.on('error', (message, usage) => {
     live?.stop();
     log(message);

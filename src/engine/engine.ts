@@ -42,6 +42,7 @@ export interface EngineEvents {
   flush: [Snapshot];
   end: [EndReason];
   error: [message: string, usage: boolean];
+  warning: [message: string];
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -74,6 +75,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (msg.type === 'error') {
         this.ended = 'stopped';
         this.emit('error', msg.message, msg.usage);
+        return;
+      }
+      if (msg.type === 'warning') {
+        this.emit('warning', msg.message);
         return;
       }
       this.counts.apply(msg.snapshot);

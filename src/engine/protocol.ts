@@ -38,6 +38,8 @@ export type EndReason = 'eof' | 'stopped' | 'stdout-closed';
 export type ReaderMessage =
   | { readonly type: 'flush'; readonly snapshot: Snapshot }
   | { readonly type: 'done'; readonly snapshot: Snapshot; readonly reason: EndReason }
-  | { readonly type: 'error'; readonly message: string; readonly usage: boolean };
+  | { readonly type: 'error'; readonly message: string; readonly usage: boolean }
+  /** Something the user should know that does not end the run (a truncated archive). */
+  | { readonly type: 'warning'; readonly message: string };
 
 export type ControlMessage = { readonly type: 'table'; readonly entries: readonly CodeEntry[] };

@@ -38,7 +38,7 @@ let lastFlush = 0;
 let now = Date.now();
 
 function post(msg: ReaderMessage): void {
-  if (msg.type === 'error') port.postMessage(msg);
+  if (msg.type === 'error' || msg.type === 'warning') port.postMessage(msg);
   else port.postMessage(msg, [msg.snapshot.counts.buffer as ArrayBuffer, msg.snapshot.buckets.buffer as ArrayBuffer]);
 }
 
@@ -210,15 +210,25 @@ function readFd(fd: number): boolean {
   return true;
 }
 
-async function readGzip(fd: number): Promise<boolean> {
+/** A gzip stream that ends early: what came before counts, a cut last line as malformed, and the run goes on. */
+function truncated(input: string, err: unknown): void {
+  if (!(err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw err;
+  post({ type: 'warning', message: `${input}: ${(err as Error).message}; the lines before it are counted` });
+}
+
+async function readGzip(fd: number, input: string): Promise<boolean> {
   const framer = new LineFramer(config.maxLineBytes, lines);
   const stream = createReadStream('', { fd, autoClose: false }).pipe(createGunzip());
-  for await (const buf of stream as AsyncIterable<Buffer>) {
-    chunk(framer, buf);
-    if (stopping() || stdout?.closed) {
-      stream.destroy();
-      return false;
+  try {
+    for await (const buf of stream as AsyncIterable<Buffer>) {
+      chunk(framer, buf);
+      if (stopping() || stdout?.closed) {
+        stream.destroy();
+        return false;
+      }
     }
+  } catch (err) {
+    truncated(input, err);
   }
   framer.end();
   return true;
@@ -244,9 +254,16 @@ async function readReference(input: string): Promise<boolean> {
   bytes.on('data', (b: Buffer) => {
     tally.bytes += b.length;
   });
+  const split = bytes.pipe(split2('\n'));
+  // A truncated archive: split2 still hands over its last, cut line, as the fast engine's framer does.
+  let cut: unknown;
+  bytes.once('error', (err: Error) => {
+    cut = err;
+    split.end();
+  });
   let first = true;
   const res = result;
-  for await (const line of bytes.pipe(split2('\n')) as AsyncIterable<string>) {
+  for await (const line of split as AsyncIterable<string>) {
     now = Date.now();
     let text = line;
     if (first) {
@@ -289,6 +306,7 @@ async function readReference(input: string): Promise<boolean> {
       return false;
     }
   }
+  if (cut !== undefined) truncated(input, cut);
   return true;
 }
 
@@ -298,7 +316,7 @@ async function readInput(input: string): Promise<boolean> {
   if (input === '-') return readFd(0);
   const fd = openSync(input, 'r');
   try {
-    if (isGzip(fd, input)) return await readGzip(fd);
+    if (isGzip(fd, input)) return await readGzip(fd, input);
     return readFd(fd);
   } finally {
     closeSync(fd);

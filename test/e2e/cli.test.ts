@@ -43,6 +43,7 @@ describe('bad flags and configuration: one line, exit 2', () => {
     [['--dead-letter', dir], `errcode-stream: --dead-letter ${dir}: is a directory`],
     // A value-taking flag given last, without its value, is a mistake, not "off".
     [['--dead-letter'], 'errcode-stream: --dead-letter needs a value'],
+    [['--dead-letter', '-'], 'errcode-stream: --dead-letter -: needs a file name (- for stdout is for --alerts and --summary-json)'],
     [['--alerts'], 'errcode-stream: --alerts needs a value'],
     [['--summary-json'], 'errcode-stream: --summary-json needs a value'],
     [['--codes'], 'errcode-stream: --codes needs a value'],

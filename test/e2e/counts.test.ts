@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../dist/tools/generate.js';
 import { codeCounts, runCli, type SummaryJson } from '../support/exec.js';
@@ -62,6 +62,25 @@ describe('counts equal the generated ground truth', () => {
     const running = summaryOf(['--engine', engine, fifo]);
     createWriteStream(fifo).end(ext ? gzipSync(text) : text);
     expectTruth(await running);
+  });
+
+  it('counts what a truncated archive holds, says so, and goes on to the next input (both engines)', async () => {
+    const whole = gzipSync(text);
+    const cut = join(dir, 'cut.ndjson.gz');
+    writeFileSync(cut, whole.subarray(0, whole.length >> 1));
+    // What survives the cut: whole lines, and a last line cut short, which counts as malformed.
+    const held = gunzipSync(whole.subarray(0, whole.length >> 1), { finishFlush: constants.Z_SYNC_FLUSH }).toString();
+    const heldLines = held.split('\n').length - (held.endsWith('\n') ? 1 : 0);
+    const seen: SummaryJson[] = [];
+    for (const engine of ['fast', 'reference']) {
+      const out = join(dir, `cut-${engine}.json`);
+      const res = await runCli([cut, logPath, '--engine', engine, '--output', 'none', '--listen', 'none', '--summary-json', out]);
+      expect(res.code).toBe(0);
+      expect(res.stderr).toContain(`errcode-stream: ${cut}: unexpected end of file; the lines before it are counted\n`);
+      seen.push(JSON.parse(readFileSync(out, 'utf8')) as SummaryJson);
+    }
+    expect(seen[0]!.lines['total'] + seen[0]!.blank_lines).toBe(heldLines + truth.lines + truth.blank);
+    expect(seen[1]!.lines).toEqual(seen[0]!.lines);
   });
 
   it('writes the summary JSON to stdout with --summary-json -', async () => {
