@@ -48,18 +48,29 @@ export interface Config {
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 
-/** A duration as Prometheus writes it: `500ms`, `30s`, `5m`, `1h30m`. */
+/** A duration as Prometheus writes it: `500ms`, `30s`, `5m`, `1h30m` (each unit once, largest first). */
 export function parseDuration(flag: string, text: string): number {
   const re = /(\d+)(ms|s|m|h|d|w|y)/y;
   let ms = 0;
   let at = 0;
+  let unit = Infinity;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    const size = UNIT_MS[m[2]!]!;
+    if (size >= unit) break;
+    unit = size;
+    ms += Number(m[1]) * size;
     at = re.lastIndex;
   }
   if (text === '' || at !== text.length || ms <= 0) {
     throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected a duration like 500ms, 30s, 5m or 1h`);
   }
+  return ms;
+}
+
+/** How often to fetch or re-send: under a second would hammer the other end. */
+function atLeastASecond(flag: string, text: string): number {
+  const ms = parseDuration(flag, text);
+  if (ms < 1000) throw new UsageError(`--${flag} ${JSON.stringify(text)}: expected at least 1s`);
   return ms;
 }
 
@@ -220,7 +231,7 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     paths: fieldPaths(fieldPath('code-field', flags['code-field']), fieldPath('status-field', flags['status-field']), fieldPath('time-field', flags['time-field'])),
     codes,
     codesUrl: flags['codes-url'] === undefined ? undefined : url('codes-url', String(flags['codes-url'])),
-    codesRefreshMs: parseDuration('codes-refresh', String(flags['codes-refresh'] ?? '1h')),
+    codesRefreshMs: atLeastASecond('codes-refresh', String(flags['codes-refresh'] ?? '1h')),
     listen,
     metricsPrefix: prefix,
     maxUnlistedCodes: positiveInt('max-unlisted-codes', flags['max-unlisted-codes'] ?? 100, 0),
@@ -232,7 +243,7 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     alertFactor: ratio('alert-factor', flags['alert-factor'] ?? 3, 1e6),
     alerts,
     alertmanagerUrls: list('alertmanager-url', flags['alertmanager-url']).map((u) => url('alertmanager-url', u)),
-    alertmanagerResendMs: parseDuration('alertmanager-resend', String(flags['alertmanager-resend'] ?? '60s')),
+    alertmanagerResendMs: atLeastASecond('alertmanager-resend', String(flags['alertmanager-resend'] ?? '60s')),
     alertmanagerQueue: positiveInt('alertmanager-queue', flags['alertmanager-queue'] ?? 10000),
     output,
     lang: oneOf('lang', flags['lang'] ?? 'zh', ['zh', 'en'] as const),
