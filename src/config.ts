@@ -177,7 +177,8 @@ function list(flag: string, v: unknown): string[] {
 /** The value of a flag that takes one; an empty value (the flag given last, or as --flag=) is an error. */
 function optString(flag: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
-  if (v === '' || Array.isArray(v)) throw new UsageError(`--${flag} needs ${Array.isArray(v) ? 'one value' : 'a value'}`);
+  if (Array.isArray(v)) throw new UsageError(`--${flag} takes one value; it was given ${v.length}`);
+  if (v === '') throw new UsageError(`--${flag} needs a value`);
   return String(v);
 }
 

@@ -49,6 +49,7 @@ describe('bad flags and configuration: one line, exit 2', () => {
     [['--dead-letter'], 'errcode-stream: --dead-letter needs a value'],
     [['--dead-letter', '-'], 'errcode-stream: --dead-letter -: needs a file name (- for stdout is for --alerts and --summary-json)'],
     [['--alerts'], 'errcode-stream: --alerts needs a value'],
+    [['--alerts', 'a.ndjson', '--alerts', 'b.ndjson'], 'errcode-stream: --alerts takes one value; it was given 2'],
     [['--summary-json'], 'errcode-stream: --summary-json needs a value'],
     [['--codes'], 'errcode-stream: --codes needs a value'],
     [['--alertmanager-url'], 'errcode-stream: --alertmanager-url needs a value'],
