@@ -15,9 +15,14 @@ export function collectIfDue(now: number): boolean {
   if (now - last < COLLECT_EVERY_MS) return false;
   last = now;
   if (!gc) {
-    // The flag only puts gc() on contexts made after it is set, so a fresh context hands it over.
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
+    // The flag only puts gc() on contexts made after it is set, so a fresh context hands it over. Should a
+    // runtime refuse either step, V8 is left to collect on its own rather than the run failing.
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = () => {};
+    }
   }
   gc();
   return true;
