@@ -1,6 +1,7 @@
 // Wires one run: code table -> engine (reader thread) -> metrics endpoint, spike alerts, outputs; and the
 // run's life cycle: EOF, signals, a closed stdout, reloads.
 import { createWriteStream, writeFileSync } from 'node:fs';
+import { eventClockSec } from './aggregate/types.js';
 import { AlertmanagerNotifier } from './alerts/alertmanager.js';
 import { SpikeDetector } from './alerts/detector.js';
 import { NdjsonAlertSink, type AlertEvent } from './alerts/events.js';
@@ -80,9 +81,9 @@ export async function run(config: Config): Promise<void> {
   engine.on('flush', (snapshot) => onAlerts(detector.add(snapshot.buckets)));
   // An idle live stream still moves on: event time is estimated from the last line's lag behind the clock.
   const ticker = setInterval(() => {
-    const lag = engine.counts.eventLagSec;
-    onAlerts(detector.tick(Math.floor((Date.now() - (Number.isNaN(lag) ? 0 : lag * 1000)) / 1000)));
-    collectIfDue(Date.now());
+    const now = Date.now();
+    onAlerts(detector.tick(eventClockSec(now, engine.counts.eventLagSec)));
+    collectIfDue(now);
   }, 1000);
   ticker.unref();
   // The live screen reads the same counters, table and firing alerts as the metrics endpoint.

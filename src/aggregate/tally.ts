@@ -4,7 +4,7 @@
 import { categoryByShape, familyOf, type Category } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
 import { OK, OUTCOMES, type LineResult } from '../extract/result.js';
-import { BUCKET_HEADER, type SeriesInfo, type Snapshot } from './types.js';
+import { BUCKET_HEADER, eventClockSec, type SeriesInfo, type Snapshot } from './types.js';
 
 /** Codes below this are looked up in a flat array (4 MB): every code of the platform's table fits. */
 const DIRECT_CODES = 1_000_000;
@@ -71,11 +71,9 @@ export class Tally {
       sec = Math.floor(r.timeMs / 1000);
       this.eventLagSec = (nowMs - r.timeMs) / 1000;
     } else {
-      // Arrival time, on the clock of the lines around it: the latest event time's lag behind arrival is
-      // taken off, so a line without a time in a replayed log lands among its neighbours, not at today's
-      // date (where it would make the replay's own seconds look late to the spike detector).
-      const lagMs = this.eventLagSec === this.eventLagSec ? this.eventLagSec * 1000 : 0;
-      sec = Math.floor((nowMs - lagMs) / 1000);
+      // Arrival time on the log's clock: a line without a time in a replayed log lands among its
+      // neighbours, not at today's date (where the replay's own seconds would look late to the detector).
+      sec = eventClockSec(nowMs, this.eventLagSec);
     }
     let b = this.last;
     if (b === null || b.sec !== sec) b = this.bucket(sec);

@@ -42,6 +42,14 @@ export function packBuckets(deltas: readonly BucketDelta[]): Float64Array {
   return out;
 }
 
+/**
+ * The second on the log's own clock at arrival time `nowMs`: arrival minus the lag of the latest line that
+ * had an event time (`lagSec`, NaN before one), so a replay's clock runs on from where its lines are.
+ */
+export function eventClockSec(nowMs: number, lagSec: number): number {
+  return Math.floor((nowMs - (lagSec === lagSec ? lagSec * 1000 : 0)) / 1000);
+}
+
 /** One flush of the reader: cumulative counters plus the bucket deltas since the previous flush. */
 export interface Snapshot {
   /** Lines per outcome, indexed like OUTCOMES; cumulative. */

@@ -310,7 +310,6 @@ async function readReference(input: string): Promise<boolean> {
   return true;
 }
 
-
 async function readInput(input: string): Promise<boolean> {
   if (config.engine === 'reference') return readReference(input);
   if (input === '-') return readFd(0);

@@ -1,8 +1,8 @@
 // Text measured in terminal columns: CJK characters take two, combining marks none.
 import stringWidth from 'string-width';
 
-// Made at the first cut: Intl's set-up costs milliseconds that a run without a terminal need not pay.
-let segmenter: Intl.Segmenter | undefined;
+// Loaded only when there is a terminal to fit (see run.ts).
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /** Columns the text takes in a terminal. */
 export function displayWidth(text: string): number {
@@ -20,7 +20,7 @@ export function fitWidth(text: string, width: number): string {
   const room = width - mark.length;
   let out = '';
   let used = 0;
-  for (const { segment } of (segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' })).segment(text)) {
+  for (const { segment } of segmenter.segment(text)) {
     const w = stringWidth(segment);
     if (used + w > room) break;
     out += segment;
