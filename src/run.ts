@@ -1,21 +1,22 @@
-// Wires one run: code table -> engine (reader thread) -> metrics endpoint, spike alerts, outputs; and the
-// run's life cycle: EOF, signals, a closed stdout, reloads.
-import { createWriteStream, writeFileSync } from 'node:fs';
+// Wires one run: code table -> engine (reader thread) -> spike detector -> the faces that show the counts
+// (metrics endpoint, live view, summary, alert sinks); and the run's life cycle: EOF, signals, a closed
+// stdout, reloads.
 import { eventClockSec } from './aggregate/types.js';
-import { AlertmanagerNotifier } from './alerts/alertmanager.js';
 import { SpikeDetector } from './alerts/detector.js';
-import { NdjsonAlertSink, type AlertEvent } from './alerts/events.js';
-import { FAMILIES, type Family } from './codes/category.js';
+import type { AlertEvent } from './alerts/events.js';
+import { alertLogFace, alertmanagerFace } from './alerts/face.js';
+import { AlertState } from './alerts/state.js';
+import { errcodeDescriptions } from './codes/describe.js';
 import { CodeTableError } from './codes/load.js';
 import { loadTable } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { collectIfDue } from './engine/collect.js';
 import { Engine } from './engine/engine.js';
-import type { EndReason } from './engine/protocol.js';
-import type { MetricsServer } from './metrics/server.js';
-import { errcodeDescriptions } from './output/describe.js';
-import { formatSummary, summarize, type Summary } from './output/summary.js';
+import type { Face, RunContext, StopReason } from './face.js';
+import type { MetricsServer, Route } from './http/server.js';
+import { metricsFace } from './metrics/face.js';
+import { liveFace, summaryFace } from './output/face.js';
 
 const log = (line: string): void => {
   process.stderr.write(`errcode-stream: ${line}\n`);
@@ -30,8 +31,32 @@ async function tableOrUsageError(config: Config): Promise<CodeTable> {
   }
 }
 
+/** The faces of a run, in the order they stop: the live view leaves the screen before the summary prints. */
+async function faces(ctx: RunContext): Promise<Face[]> {
+  const alertmanager = alertmanagerFace(ctx);
+  const list = [await liveFace(ctx), alertLogFace(ctx), alertmanager, await summaryFace(ctx), await metricsFace(ctx, alertmanager?.notifier)];
+  return list.filter((f): f is Face => f !== undefined);
+}
+
+/**
+ * The endpoint serves the faces' routes. It is up before the reader reads anything: a port in use must not
+ * consume input or move a state file, and a scrape must not wait for prom-client to load (it did, 172 ms,
+ * when it loaded while the reader ran). The web config's YAML parser loads only when there is one.
+ */
+async function serve(config: Config, list: readonly Face[], healthy: () => boolean): Promise<MetricsServer | undefined> {
+  if (!config.listen) return undefined;
+  const [{ startMetricsServer }, webConfig] = await Promise.all([
+    import('./http/server.js'),
+    config.webConfig ? import('./http/webconfig.js').then((m) => m.loadWebConfig(config.webConfig!)) : undefined,
+  ]);
+  const routes: Record<string, Route> = {};
+  for (const f of list) Object.assign(routes, f.routes);
+  const server = await startMetricsServer({ host: config.listen.host, port: config.listen.port, webConfig, routes, healthy });
+  log(`listening on ${server.url}`);
+  return server;
+}
+
 export async function run(config: Config): Promise<void> {
-  const started = Date.now();
   let table = await tableOrUsageError(config);
   const engine = new Engine(
     {
@@ -55,28 +80,14 @@ export async function run(config: Config): Promise<void> {
       return { code: s.code, category: s.category, description: errcodeDescriptions(s, table).description };
     },
   );
-  // Alert events go to stderr, except when the live view shares that terminal: its screen shows them.
-  const alertSink =
-    config.alerts === '-'
-      ? new NdjsonAlertSink(process.stdout)
-      : config.alerts
-        ? new NdjsonAlertSink(createWriteStream(config.alerts, { flags: 'a' }))
-        : config.output === 'live' && process.stderr.isTTY
-          ? undefined
-          : new NdjsonAlertSink(process.stderr);
-  const notifier =
-    config.alertmanagerUrls.length > 0
-      ? new AlertmanagerNotifier({ urls: config.alertmanagerUrls, resendMs: config.alertmanagerResendMs, queueCapacity: config.alertmanagerQueue })
-      : undefined;
-  /** The firing event of each family's current incident. */
-  const active = new Map<Family, AlertEvent>();
+  const alerts = new AlertState(detector);
+  const ctx: RunContext = { config, startedMs: Date.now(), counts: () => engine.counts, table: () => table, alerts, log };
+  const list = await faces(ctx);
+
   const onAlerts = (events: readonly AlertEvent[]): void => {
-    for (const e of events) {
-      if (e.status === 'firing') active.set(e.family, e);
-      else active.delete(e.family);
-      alertSink?.write(e);
-      notifier?.notify(e);
-    }
+    if (events.length === 0) return;
+    alerts.apply(events);
+    for (const f of list) f.alerts?.(events);
   };
   engine.on('flush', (snapshot) => onAlerts(detector.add(snapshot.buckets)));
   // An idle live stream still moves on: event time is estimated from the last line's lag behind the clock.
@@ -86,16 +97,6 @@ export async function run(config: Config): Promise<void> {
     collectIfDue(now);
   }, 1000);
   ticker.unref();
-  // The live screen reads the same counters, table and firing alerts as the metrics endpoint.
-  // Loaded only for a terminal: the width tables they use take about 30 ms to load.
-  const live =
-    config.output === 'live'
-      ? new (await import('./output/live.js')).LiveView(process.stdout, { counts: () => engine.counts, table: () => table, activeAlerts: () => [...active.values()] }, config.lang)
-      : undefined;
-  // Cut to the terminal's width when stderr is one; whole in a file or a pipe.
-  const fitWidth = process.stderr.isTTY ? (await import('./output/width.js')).fitWidth : undefined;
-  const report = (s: Summary): string => formatSummary(s, config.lang, fitWidth && { columns: process.stderr.columns, fitWidth });
-  const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
 
   const reload = async (): Promise<void> => {
     try {
@@ -110,29 +111,14 @@ export async function run(config: Config): Promise<void> {
   refresh?.unref();
 
   let server: MetricsServer | undefined;
-  let reported = false;
-  /** The end-of-run summary, to stderr and --summary-json, once: at EOF under --keep-serving, else at exit. */
-  const reportOnce = (reason: EndReason | 'signal'): void => {
-    if (reported) return;
-    reported = true;
-    const summary = summarize(engine.counts, table, (Date.now() - started) / 1000, firedTotals());
-    if (config.summaryJson === '-') process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else if (config.summaryJson) writeFileSync(config.summaryJson, JSON.stringify(summary, null, 2) + '\n');
-    // A closed stdout (`| head`) ends quietly: the reader is gone, nobody asked for a report.
-    if (reason !== 'stdout-closed') process.stderr.write(report(summary));
-  };
   let finishing = false;
-  const finish = async (reason: EndReason | 'signal'): Promise<void> => {
+  const finish = async (reason: StopReason): Promise<void> => {
     if (finishing) return;
     finishing = true;
     clearInterval(refresh);
     clearInterval(ticker);
     await engine.stop();
-    // Leave the alternate screen before the summary, or the terminal would swallow it.
-    live?.stop();
-    await alertSink?.close();
-    await notifier?.stop();
-    reportOnce(reason);
+    for (const f of list) await f.stop?.(reason);
     await server?.close();
     await engine.terminate();
     process.exit(0);
@@ -149,7 +135,7 @@ export async function run(config: Config): Promise<void> {
 
   engine.on('warning', log);
   engine.on('error', (message, usage) => {
-    live?.stop();
+    for (const f of list) f.abort?.();
     log(message);
     process.exit(usage ? 2 : 1);
   });
@@ -157,34 +143,13 @@ export async function run(config: Config): Promise<void> {
     if (config.keepServing && reason === 'eof') {
       // A finished replay keeps its last window: event time stops where the input did.
       clearInterval(ticker);
-      live?.stop();
-      reportOnce(reason);
+      for (const f of list) f.inputEnded?.();
       log('input ended; --keep-serving keeps the metrics endpoint up until a signal');
       return;
     }
     void finish(reason);
   });
-  // The endpoint is up before the reader reads anything: a port in use must not consume input or move a
-  // state file, and a scrape must not wait for prom-client to load (it did, 172 ms, when it loaded while
-  // the reader ran). Without an endpoint prom-client is not loaded at all; the web config's YAML parser
-  // only when there is one.
-  if (config.listen) {
-    const listen = config.listen;
-    const [{ createRegistry }, { startMetricsServer }, webConfig] = await Promise.all([
-      import('./metrics/registry.js'),
-      import('./metrics/server.js'),
-      config.webConfig ? import('./metrics/webconfig.js').then((m) => m.loadWebConfig(config.webConfig!)) : undefined,
-    ]);
-    const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier });
-    server = await startMetricsServer({
-      host: listen.host,
-      port: listen.port,
-      webConfig,
-      render: async () => ({ contentType: registry.contentType, body: await registry.exposition() }),
-      healthy: () => engine.finished === undefined || config.keepServing,
-    });
-    log(`listening on ${server.url}`);
-  }
+  server = await serve(config, list, () => engine.finished === undefined || config.keepServing);
   engine.start();
-  live?.start();
+  for (const f of list) f.start?.();
 }

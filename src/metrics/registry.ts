@@ -6,7 +6,7 @@ import type { CodeTable } from '../codes/table.js';
 import type { SeriesInfo } from '../aggregate/types.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
-import { errcodeDescriptions } from '../output/describe.js';
+import { errcodeDescriptions } from '../codes/describe.js';
 import { metricNames } from './names.js';
 
 export interface AlertState {

@@ -5,7 +5,7 @@ import type { SeriesInfo } from '../aggregate/types.js';
 import type { CodeTable } from '../codes/table.js';
 import { INVALID_CODE, MISSING_CODE, OUTCOMES } from '../extract/result.js';
 import type { Splicer } from '../extract/scan.js';
-import { errcodeDescriptions } from './describe.js';
+import { errcodeDescriptions } from '../codes/describe.js';
 import type { FdWriter } from './fd-writer.js';
 
 export const OUTCOME_DESCRIPTIONS: Readonly<Record<string, readonly [string, string]>> = {

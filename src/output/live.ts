@@ -15,7 +15,7 @@ import { CATEGORIES, FAMILIES, familyOf, type Category } from '../codes/category
 import type { CodeTable } from '../codes/table.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
-import { errcodeDescriptions } from './describe.js';
+import { errcodeDescriptions } from '../codes/describe.js';
 import { num, pct, summarize, type Summary } from './summary.js';
 import { displayWidth, fitWidth, padWidth } from './width.js';
 

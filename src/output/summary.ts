@@ -3,7 +3,7 @@ import { CATEGORIES, type Category } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES, type Outcome } from '../extract/result.js';
-import { errcodeDescriptions } from './describe.js';
+import { errcodeDescriptions } from '../codes/describe.js';
 
 export interface CodeSummary {
   readonly code: string;

@@ -12,8 +12,8 @@ import {
   startMetricsServer,
   type MetricsServer,
   type MetricsServerOptions,
-} from '../../dist/metrics/server.js';
-import { loadWebConfig } from '../../dist/metrics/webconfig.js';
+} from '../../dist/http/server.js';
+import { loadWebConfig } from '../../dist/http/webconfig.js';
 
 const DIR = new URL('../../fixtures/web-config/', import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(DIR + name, 'utf8');
@@ -100,7 +100,7 @@ function start(overrides: Partial<MetricsServerOptions> = {}): Promise<MetricsSe
   return startMetricsServer({
     host: HOST,
     port: 0,
-    render: async () => ({ contentType: EXPOSITION, body: 'errcode_input_bytes_total 0\n' }),
+    routes: { '/metrics': async () => ({ contentType: EXPOSITION, body: 'errcode_input_bytes_total 0\n' }) },
     healthy: () => true,
     ...overrides,
   });
@@ -113,7 +113,7 @@ describe('metrics server over plain HTTP', () => {
 
   beforeAll(async () => {
     server = await start({
-      render: async () => ({ contentType: EXPOSITION, body: `errcode_scrapes ${++scrapes}\n` }),
+      routes: { '/metrics': async () => ({ contentType: EXPOSITION, body: `errcode_scrapes ${++scrapes}\n` }) },
       healthy: () => healthy,
     });
   });
@@ -124,7 +124,7 @@ describe('metrics server over plain HTTP', () => {
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/metrics`);
   });
 
-  it('renders /metrics at request time with the content type render() gives', async () => {
+  it('renders /metrics at request time with the content type its route gives', async () => {
     const first = await ask(server);
     const second = await ask(server);
     expect(first.status).toBe(200);
@@ -142,7 +142,7 @@ describe('metrics server over plain HTTP', () => {
   it('writes a body given in pieces (strings and bytes) in order, with the length of them all, for GET and HEAD', async () => {
     const pieces = ['errcode_a 1\n', Buffer.from('errcode_info{description="数据库服务连接失败"} 1\n'), '', 'errcode_b 2\n'];
     const text = 'errcode_a 1\nerrcode_info{description="数据库服务连接失败"} 1\nerrcode_b 2\n';
-    const pieced = await start({ render: async () => ({ contentType: EXPOSITION, body: pieces }) });
+    const pieced = await start({ routes: { '/metrics': async () => ({ contentType: EXPOSITION, body: pieces }) } });
     try {
       const get = await ask(pieced);
       expect([get.status, get.body]).toEqual([200, text]);
@@ -235,12 +235,14 @@ describe('metrics server life cycle and failures', () => {
     await second.close();
   });
 
-  it('answers 500 when render() rejects, and serves again once it resolves', async () => {
+  it('answers 500 when a route rejects, and serves again once it resolves', async () => {
     let broken = true;
     const server = await start({
-      render: async () => {
-        if (broken) throw new Error('registry exploded');
-        return { contentType: EXPOSITION, body: 'up 1\n' };
+      routes: {
+        '/metrics': async () => {
+          if (broken) throw new Error('registry exploded');
+          return { contentType: EXPOSITION, body: 'up 1\n' };
+        },
       },
     });
     try {

@@ -3,7 +3,7 @@
 // entry here (or an entry without its fixture) fails the table.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadWebConfig, WebConfigError, type WebConfig } from '../../dist/metrics/webconfig.js';
+import { loadWebConfig, WebConfigError, type WebConfig } from '../../dist/http/webconfig.js';
 
 const DIR = new URL('../../fixtures/web-config/', import.meta.url).pathname;
 const pem = (name: string) => readFileSync(DIR + name, 'utf8');

@@ -1,6 +1,6 @@
-// The metrics endpoint of SPEC "Prometheus metrics": GET/HEAD /metrics and /healthz, over HTTP or HTTPS, with
-// optional basic auth, as a web config file (webconfig.ts) asks. Nothing from a request ever reaches a
-// metric: render() takes no arguments.
+// The HTTP endpoint of SPEC "Prometheus metrics": GET/HEAD of the routes the run's faces serve (/metrics, the
+// web page) and /healthz, over HTTP or HTTPS, with optional basic auth, as a web config file (webconfig.ts)
+// asks. Nothing from a request reaches a metric: a route sees only its query string.
 //
 // It faces the network, so it is defended the way exporter-toolkit learnt to be: bcrypt runs off the event
 // loop on a worker thread, one check at a time per worker, and a verified (user, password, hash) is cached
@@ -21,14 +21,22 @@ export interface MetricsServerOptions {
   /** 0 picks a free port; MetricsServer.port tells which. */
   readonly port: number;
   readonly webConfig?: WebConfig;
-  /**
-   * Called on every GET/HEAD /metrics; a rejection answers 500 (wrap it to log the reason). The body may
-   * come in pieces, written in order.
-   */
-  render(): Promise<{ contentType: string; body: string | readonly (string | Buffer)[] }>;
+  /** What each path serves (`/metrics`, `/`, ...), behind the same TLS and passwords. */
+  readonly routes: Readonly<Record<string, Route>>;
   /** /healthz answers 200 "ok" while this is true, 503 otherwise. */
   healthy(): boolean;
 }
+
+/** A response: the body may come in pieces, written in order. */
+export interface Reply {
+  readonly status?: number;
+  readonly contentType: string;
+  readonly body: string | Buffer | readonly (string | Buffer)[];
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Called on every GET/HEAD of its path; a rejection answers 500 (wrap it to log the reason). */
+export type Route = (query: URLSearchParams) => Promise<Reply> | Reply;
 
 export interface MetricsServer {
   /** Where to scrape, e.g. http://127.0.0.1:9477/metrics; `localhost` when bound to every interface. */
@@ -137,13 +145,15 @@ async function respond(
     send(res, 401, 'unauthorized\n');
     return;
   }
-  const path = pathOf(req.url);
-  if (path === undefined) {
+  const target = targetOf(req.url);
+  if (target === undefined) {
     res.setHeader('Connection', 'close'); // a client that sends this is not worth a kept connection
     send(res, 400, 'bad request\n');
     return;
   }
-  if (path !== '/metrics' && path !== '/healthz') {
+  const { path, query } = target;
+  const route = Object.hasOwn(options.routes, path) ? options.routes[path] : undefined;
+  if (!route && path !== '/healthz') {
     send(res, 404, 'not found; metrics are at /metrics\n');
     return;
   }
@@ -157,18 +167,19 @@ async function respond(
     else send(res, 503, 'unavailable');
     return;
   }
-  const { contentType, body } = await options.render();
-  send(res, 200, body, contentType);
+  const reply = await route!(query);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  send(res, reply.status ?? 200, reply.body, reply.contentType);
 }
 
 /**
  * Node leaves the body out of a HEAD response by itself; the length stays that of the GET. Pieces go out
  * corked, as one write.
  */
-function send(res: ServerResponse, status: number, body: string | readonly (string | Buffer)[], contentType = 'text/plain; charset=utf-8'): void {
+function send(res: ServerResponse, status: number, body: Reply['body'], contentType = 'text/plain; charset=utf-8'): void {
   res.statusCode = status;
   res.setHeader('Content-Type', contentType);
-  if (typeof body === 'string') {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(body);
     return;
@@ -182,15 +193,19 @@ function send(res: ServerResponse, status: number, body: string | readonly (stri
 }
 
 /**
- * The path of a request target as sent: `/metrics?x` is /metrics, but `/%2e%2e/metrics` stays what it is (URL
- * parsing would normalise it to /metrics). The absolute form (`http://h/metrics`, from proxies) is parsed;
- * undefined if it cannot be.
+ * The path and query of a request target as sent: `/metrics?x` is /metrics, but `/%2e%2e/metrics` stays what
+ * it is (URL parsing would normalise it to /metrics). The absolute form (`http://h/metrics`, from proxies)
+ * is parsed; undefined if it cannot be.
  */
-function pathOf(target: string | undefined): string | undefined {
+function targetOf(target: string | undefined): { path: string; query: URLSearchParams } | undefined {
   if (target === undefined) return undefined;
-  if (!/^https?:\/\//i.test(target)) return target.replace(/[?#].*$/s, '');
+  if (!/^https?:\/\//i.test(target)) {
+    const m = /^([^?#]*)(?:\?([^#]*))?/s.exec(target)!;
+    return { path: m[1]!, query: new URLSearchParams(m[2] ?? '') };
+  }
   try {
-    return new URL(target).pathname;
+    const url = new URL(target);
+    return { path: url.pathname, query: url.searchParams };
   } catch {
     return undefined;
   }
