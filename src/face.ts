@@ -1,6 +1,7 @@
 // What the run's faces share: a face is one way the run shows what it counts (the metrics endpoint, the live
 // screen, the summary, alert sinks). Each reads the same state through RunContext and gets the run's events
 // through the optional methods of Face; none imports another.
+import type { Snapshot } from './aggregate/types.js';
 import type { AlertState } from './alerts/state.js';
 import type { AlertEvent } from './alerts/events.js';
 import type { CodeTable } from './codes/table.js';
@@ -31,6 +32,18 @@ export interface Face {
   start?(): void;
   /** Spike alert events, in the order the detector gave them. */
   alerts?(events: readonly AlertEvent[]): void;
+  /** Every flush of the reader, after the counts and the detector have taken it (its buckets carry event time). */
+  flush?(snapshot: Snapshot): void;
+  /**
+   * A face that wants the counts at fixed points of the log's own clock (a replay's history) says how far
+   * apart; the reader then makes a checkpoint flush at each, and checkpoint() follows its flush.
+   */
+  readonly checkpointEveryMs?: number;
+  /**
+   * The counts (ctx.counts()) are those of the lines before event time `atMs`. The reader runs at most a few
+   * checkpoints ahead of the slowest face's promise: this is how a replay waits for a slow receiver.
+   */
+  checkpoint?(atMs: number): Promise<void> | void;
   /** The input ended and the run stays up (--keep-serving): what reports at the end does it now. */
   inputEnded?(): void;
   /** The run ends; faces stop one after the other, in the order of the list. */

@@ -12,7 +12,7 @@ import { loadTable } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { collectIfDue } from './engine/collect.js';
-import { Engine } from './engine/engine.js';
+import { Counts, Engine } from './engine/engine.js';
 import type { Face, RunContext, StopReason } from './face.js';
 import type { MetricsServer, Route } from './http/server.js';
 import { metricsFace } from './metrics/face.js';
@@ -58,6 +58,19 @@ async function serve(config: Config, list: readonly Face[], healthy: () => boole
 
 export async function run(config: Config): Promise<void> {
   let table = await tableOrUsageError(config);
+  // The faces read the engine's counters; the engine starts once they have said what they need of the reader.
+  const counts = new Counts();
+  const detector = new SpikeDetector(
+    { windowSec: config.alertWindowSec, minCount: config.alertMinCount, ratio: config.alertRatio, factor: config.alertFactor },
+    (slot) => {
+      const s = counts.series[slot]!;
+      return { code: s.code, category: s.category, description: errcodeDescriptions(s, table).description };
+    },
+  );
+  const alerts = new AlertState(detector);
+  const ctx: RunContext = { config, startedMs: Date.now(), counts: () => counts, table: () => table, alerts, log };
+  const list = await faces(ctx);
+  const checkpointEvery = Math.min(...list.map((f) => f.checkpointEveryMs ?? Infinity));
   const engine = new Engine(
     {
       inputs: config.inputs,
@@ -70,26 +83,24 @@ export async function run(config: Config): Promise<void> {
       follow: config.follow,
       fromStart: config.fromStart,
       stateFile: config.stateFile,
+      checkpointEveryMs: Number.isFinite(checkpointEvery) ? checkpointEvery : 0,
     },
     table,
+    counts,
   );
-  const detector = new SpikeDetector(
-    { windowSec: config.alertWindowSec, minCount: config.alertMinCount, ratio: config.alertRatio, factor: config.alertFactor },
-    (slot) => {
-      const s = engine.counts.series[slot]!;
-      return { code: s.code, category: s.category, description: errcodeDescriptions(s, table).description };
-    },
-  );
-  const alerts = new AlertState(detector);
-  const ctx: RunContext = { config, startedMs: Date.now(), counts: () => engine.counts, table: () => table, alerts, log };
-  const list = await faces(ctx);
 
   const onAlerts = (events: readonly AlertEvent[]): void => {
     if (events.length === 0) return;
     alerts.apply(events);
     for (const f of list) f.alerts?.(events);
   };
-  engine.on('flush', (snapshot) => onAlerts(detector.add(snapshot.buckets)));
+  engine.on('flush', (snapshot) => {
+    onAlerts(detector.add(snapshot.buckets));
+    for (const f of list) f.flush?.(snapshot);
+  });
+  engine.on('checkpoint', (atMs) => {
+    void Promise.all(list.map((f) => f.checkpoint?.(atMs))).then(() => engine.finishedCheckpoint());
+  });
   // An idle live stream still moves on: event time is estimated from the last line's lag behind the clock.
   const ticker = setInterval(() => {
     const now = Date.now();

@@ -1,23 +1,34 @@
 // Counters of the reader thread: lines by outcome, responses by series (code label + category), and
 // per-second buckets for the spike detector. Plain typed arrays, one increment per line; the main thread
 // gets consistent copies through flush().
-import { categoryByShape, familyOf, type Category } from '../codes/category.js';
+import { CATEGORIES, categoryByShape, familyOf, type Category } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
 import { OK, OUTCOMES, type LineResult } from '../extract/result.js';
-import { BUCKET_HEADER, eventClockSec, type SeriesInfo, type Snapshot } from './types.js';
+import { B_CATEGORIES, BUCKET_HEADER, eventClockSec, type SeriesInfo, type Snapshot } from './types.js';
 
 /** Codes below this are looked up in a flat array (4 MB): every code of the platform's table fits. */
 const DIRECT_CODES = 1_000_000;
 const SERVER = 0;
 const PLATFORM = 1;
+/**
+ * A jump of the log's clock beyond this is taken for a new timeline (another day's file, or one line with a
+ * wrong date) rather than filled with a checkpoint every interval: see checkpointClock.
+ */
+const MAX_CHECKPOINT_FILL_MS = 3_600_000;
+/** Buckets kept for reuse: a flush of a fast replay holds a few thousand event-seconds. */
+const MAX_SPARE_BUCKETS = 4096;
 
 interface Bucket {
   sec: number;
   total: number;
   server: number;
   platform: number;
+  readonly categories: Float64Array;
   codes: Map<number, number> | null;
 }
+
+/** Event-time checkpoints (ReaderConfig.checkpointEveryMs): called with the boundary before the line that reaches it is counted. */
+export type CheckpointHook = (atMs: number) => void;
 
 export class Tally {
   readonly outcomes = new Float64Array(OUTCOMES.length);
@@ -25,6 +36,7 @@ export class Tally {
   bytes = 0;
   private counts = new Float64Array(256);
   private family = new Int8Array(256);
+  private category = new Int8Array(256);
   private readonly series: SeriesInfo[] = [];
   private added: SeriesInfo[] = [];
   private readonly bySeries = new Map<string, number>();
@@ -34,7 +46,13 @@ export class Tally {
   private readonly http = new Int32Array(600);
   private unlisted = 0;
   private pending = new Map<number, Bucket>();
+  /** Buckets of earlier flushes, for reuse: a replay makes tens of thousands a second. */
+  private spare: Bucket[] = [];
   private last: Bucket | null = null;
+  /** The next checkpoint boundary of the log's clock (NaN before the first line); see checkpointClock. */
+  private nextCheckpointMs = NaN;
+  /** A line far ahead of the clock was seen: a second one confirms the jump. */
+  private jumpSeen = false;
   private lastLineMs = 0;
   private eventLagSec = NaN;
   dirty = false;
@@ -42,6 +60,7 @@ export class Tally {
   constructor(
     private table: CodeTable,
     private readonly maxUnlisted: number,
+    private readonly checkpoints?: { readonly everyMs: number; readonly hook: CheckpointHook },
   ) {
     this.registerTable();
   }
@@ -60,24 +79,33 @@ export class Tally {
 
   /** Counts one extracted line; returns the series slot of an ok line, -1 otherwise. */
   count(r: LineResult, nowMs: number): number {
-    this.outcomes[r.outcome]!++;
-    this.dirty = true;
-    this.lastLineMs = nowMs;
-    if (r.outcome !== OK) return -1;
-    const slot = r.status !== 0 ? this.statusSlot(r.status) : this.codeSlot(r.code);
-    this.counts[slot]!++;
+    if (r.outcome !== OK) {
+      this.countOutcome(r.outcome, nowMs);
+      return -1;
+    }
     let sec: number;
+    let atMs: number;
     if (r.timeMs === r.timeMs) {
-      sec = Math.floor(r.timeMs / 1000);
-      this.eventLagSec = (nowMs - r.timeMs) / 1000;
+      atMs = r.timeMs;
+      sec = Math.floor(atMs / 1000);
     } else {
       // Arrival time on the log's clock: a line without a time in a replayed log lands among its
       // neighbours, not at today's date (where the replay's own seconds would look late to the detector).
       sec = eventClockSec(nowMs, this.eventLagSec);
+      atMs = sec * 1000;
     }
+    // NaN before the first line: the comparison fails, and the first line sets the clock.
+    if (this.checkpoints !== undefined && !(atMs < this.nextCheckpointMs)) this.checkpointClock(atMs);
+    if (r.timeMs === r.timeMs) this.eventLagSec = (nowMs - r.timeMs) / 1000;
+    this.outcomes[OK]!++;
+    this.dirty = true;
+    this.lastLineMs = nowMs;
+    const slot = r.status !== 0 ? this.statusSlot(r.status) : this.codeSlot(r.code);
+    this.counts[slot]!++;
     let b = this.last;
     if (b === null || b.sec !== sec) b = this.bucket(sec);
     b.total++;
+    b.categories[this.category[slot]!]!++;
     const fam = this.family[slot]!;
     if (fam >= 0) {
       if (fam === SERVER) b.server++;
@@ -95,8 +123,47 @@ export class Tally {
     this.dirty = true;
   }
 
+  /**
+   * The log's clock reached `atMs` at or past the next checkpoint: one checkpoint per boundary passed, each
+   * with the counts of the lines before it. The first line starts the clock with a checkpoint of the counts
+   * before it (the table's series at 0), so increase() sees the first minute. A jump of more than an hour
+   * starts a new timeline (no fill) once a second line confirms it: one line with a wrong date cannot take
+   * the clock away from the rest of the log.
+   */
+  private checkpointClock(atMs: number): void {
+    const { everyMs, hook } = this.checkpoints!;
+    const boundary = Math.floor(atMs / everyMs) * everyMs;
+    if (this.nextCheckpointMs !== this.nextCheckpointMs) {
+      hook(boundary);
+      this.nextCheckpointMs = boundary + everyMs;
+      return;
+    }
+    if (atMs >= this.nextCheckpointMs + MAX_CHECKPOINT_FILL_MS) {
+      if (!this.jumpSeen) {
+        this.jumpSeen = true;
+        return;
+      }
+      this.jumpSeen = false;
+      // The old timeline's last sample, then the new one's first.
+      hook(this.nextCheckpointMs);
+      hook(boundary);
+      this.nextCheckpointMs = boundary + everyMs;
+      return;
+    }
+    this.jumpSeen = false;
+    for (; this.nextCheckpointMs <= atMs; this.nextCheckpointMs += everyMs) hook(this.nextCheckpointMs);
+  }
+
+  /** The last checkpoint, after the last line: its counts are the whole input's. No-op without checkpoints or lines. */
+  finishCheckpoints(): void {
+    if (this.checkpoints !== undefined && this.nextCheckpointMs === this.nextCheckpointMs) {
+      this.checkpoints.hook(this.nextCheckpointMs);
+      this.nextCheckpointMs += this.checkpoints.everyMs;
+    }
+  }
+
   /** A consistent copy of everything counted so far, with the bucket deltas since the previous flush. */
-  flush(): Snapshot {
+  flush(checkpointMs = NaN): Snapshot {
     let size = 0;
     for (const b of this.pending.values()) size += BUCKET_HEADER + 2 * (b.codes?.size ?? 0);
     const buckets = new Float64Array(size);
@@ -107,15 +174,19 @@ export class Tally {
       buckets[at + 2] = b.server;
       buckets[at + 3] = b.platform;
       buckets[at + 4] = b.codes?.size ?? 0;
+      buckets[at + 5] = 0;
+      buckets.set(b.categories, at + B_CATEGORIES);
       at += BUCKET_HEADER;
       if (b.codes) {
         for (const [slot, n] of b.codes) {
           buckets[at++] = slot;
           buckets[at++] = n;
         }
+        b.codes.clear();
       }
+      if (this.spare.length < MAX_SPARE_BUCKETS) this.spare.push(b);
     }
-    this.pending = new Map();
+    this.pending.clear();
     this.last = null;
     const added = this.added;
     this.added = [];
@@ -129,13 +200,19 @@ export class Tally {
       buckets,
       lastLineMs: this.lastLineMs,
       eventLagSec: this.eventLagSec,
+      checkpointMs,
     };
   }
 
   private bucket(sec: number): Bucket {
     let b = this.pending.get(sec);
     if (!b) {
-      b = { sec, total: 0, server: 0, platform: 0, codes: null };
+      b = this.spare.pop();
+      if (b) {
+        b.sec = sec;
+        b.total = b.server = b.platform = 0;
+        b.categories.fill(0);
+      } else b = { sec, total: 0, server: 0, platform: 0, categories: new Float64Array(CATEGORIES.length), codes: null };
       this.pending.set(sec, b);
     }
     this.last = b;
@@ -158,6 +235,9 @@ export class Tally {
       const family = new Int8Array(slot * 2);
       family.set(this.family);
       this.family = family;
+      const cat = new Int8Array(slot * 2);
+      cat.set(this.category);
+      this.category = cat;
     }
     const info: SeriesInfo = { slot, code, category };
     this.series.push(info);
@@ -165,6 +245,7 @@ export class Tally {
     this.bySeries.set(key, slot);
     const fam = familyOf(category);
     this.family[slot] = fam === 'server' ? SERVER : fam === 'platform' ? PLATFORM : -1;
+    this.category[slot] = CATEGORIES.indexOf(category);
     this.dirty = true;
     return slot;
   }

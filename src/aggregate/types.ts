@@ -1,6 +1,6 @@
 // What the engine's reader (a worker thread) tells the main thread, and what the main thread's consumers
 // (metrics, alerts, live view, summary) read. Everything here is plain data that survives postMessage.
-import type { Category } from '../codes/category.js';
+import { CATEGORIES, type Category } from '../codes/category.js';
 
 /** A counted series: one `code` label value (`"4004"`, `"http_502"`, `"other"`) with its category. */
 export interface SeriesInfo {
@@ -12,7 +12,8 @@ export interface SeriesInfo {
 /**
  * Responses counted in one second of event time (arrival time for lines without one), as a delta since the
  * previous flush: the same second can arrive in several deltas, and seconds can arrive out of order.
- * `codes` holds [slot, count, slot, count, ...] for the series of the spike families only.
+ * `codes` holds [slot, count, slot, count, ...] for the series of the spike families only; `categories` the
+ * responses by category.
  */
 export interface BucketDelta {
   readonly sec: number;
@@ -20,14 +21,28 @@ export interface BucketDelta {
   readonly server: number;
   readonly platform: number;
   readonly codes: readonly number[];
+  readonly categories?: Partial<Readonly<Record<Category, number>>>;
 }
 
 /**
- * Bucket deltas travel packed in one Float64Array, a record per second: [sec, total, server, platform, n,
- * then n (slot, count) pairs]. A full-speed replay moves tens of thousands of event-seconds a second; as an
- * object and an array per second they were most of what the main thread's heap had to collect.
+ * Bucket deltas travel packed in one Float64Array, a record per second: [sec, total, server, platform,
+ * nCodes, nLabels, a count per category (CATEGORIES order), then nCodes (slot, count) pairs, then nLabels
+ * (key, count) pairs]. A full-speed replay moves tens of thousands of event-seconds a second; as an object
+ * and an array per second they were most of what the main thread's heap had to collect.
  */
-export const BUCKET_HEADER = 5;
+export const B_SEC = 0;
+export const B_TOTAL = 1;
+export const B_SERVER = 2;
+export const B_PLATFORM = 3;
+export const B_CODES = 4;
+export const B_LABELS = 5;
+export const B_CATEGORIES = 6;
+export const BUCKET_HEADER = B_CATEGORIES + CATEGORIES.length;
+
+/** Where the bucket record after the one at `at` starts. */
+export function bucketEnd(b: Float64Array, at: number): number {
+  return at + BUCKET_HEADER + 2 * (b[at + B_CODES]! + b[at + B_LABELS]!);
+}
 
 /** The packed form of `deltas`. */
 export function packBuckets(deltas: readonly BucketDelta[]): Float64Array {
@@ -35,7 +50,8 @@ export function packBuckets(deltas: readonly BucketDelta[]): Float64Array {
   let at = 0;
   for (const d of deltas) {
     const pairs = Math.floor(d.codes.length / 2);
-    out.set([d.sec, d.total, d.server, d.platform, pairs], at);
+    out.set([d.sec, d.total, d.server, d.platform, pairs, 0], at);
+    CATEGORIES.forEach((c, i) => (out[at + B_CATEGORIES + i] = d.categories?.[c] ?? 0));
     out.set(d.codes.slice(0, 2 * pairs), at + BUCKET_HEADER);
     at += BUCKET_HEADER + 2 * pairs;
   }
@@ -66,4 +82,9 @@ export interface Snapshot {
   readonly lastLineMs: number;
   /** Arrival minus event time (seconds) of the last line that had an event time; NaN before the first. */
   readonly eventLagSec: number;
+  /**
+   * Set on the flush the reader makes when the log's clock reaches a checkpoint (a boundary every
+   * ReaderConfig.checkpointEveryMs of event time): the counts are those of the lines before it. NaN otherwise.
+   */
+  readonly checkpointMs: number;
 }

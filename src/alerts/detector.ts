@@ -1,6 +1,6 @@
 // The spike detector of SPEC "Spike alerts". Per family, a sliding window over per-second rings of event
 // time; each closed second is judged once, against the ratio floor and a slowly learned baseline share.
-import { BUCKET_HEADER } from '../aggregate/types.js';
+import { B_CODES, B_PLATFORM, B_SERVER, B_TOTAL, BUCKET_HEADER, bucketEnd } from '../aggregate/types.js';
 import { categoryByShape, FAMILIES, familyOf, type Category, type Family } from '../codes/category.js';
 import type { AlertEvent, AlertStatus, TopCode } from './events.js';
 
@@ -205,7 +205,7 @@ export class SpikeDetector {
     // time order gives them in order already.
     const records: number[] = [];
     let ordered = true;
-    for (let at = 0; at < buckets.length; at += BUCKET_HEADER + 2 * buckets[at + 4]!) {
+    for (let at = 0; at < buckets.length; at = bucketEnd(buckets, at)) {
       if (records.length > 0 && buckets[at]! < buckets[records[records.length - 1]!]!) ordered = false;
       records.push(at);
     }
@@ -248,9 +248,9 @@ export class SpikeDetector {
   /** Folds the bucket record at `at` of `b`. */
   private fold(b: Float64Array, at: number, events: AlertEvent[]): void {
     const sec = Math.floor(b[at]!);
-    const total = b[at + 1]!;
-    const server = b[at + 2]!;
-    const platform = b[at + 3]!;
+    const total = b[at + B_TOTAL]!;
+    const server = b[at + B_SERVER]!;
+    const platform = b[at + B_PLATFORM]!;
     if (!Number.isFinite(sec)) return;
     if (Number.isNaN(this.head)) this.head = sec;
     else if (sec > this.head) this.advance(sec, events);
@@ -262,7 +262,7 @@ export class SpikeDetector {
     this.total += total;
     this.byFamily.server.add(ring, server);
     this.byFamily.platform.add(ring, platform);
-    const end = at + BUCKET_HEADER + 2 * b[at + 4]!;
+    const end = at + BUCKET_HEADER + 2 * b[at + B_CODES]!;
     for (let i = at + BUCKET_HEADER; i < end; i += 2) {
       const slot = b[i]!;
       const n = b[i + 1]!;

@@ -6,7 +6,7 @@ import { Tally } from '../aggregate/tally.js';
 import type { SeriesInfo, Snapshot } from '../aggregate/types.js';
 import type { CodeTable } from '../codes/table.js';
 import { OUTCOMES } from '../extract/result.js';
-import { GO, STOP, type ControlMessage, type EndReason, type ReaderConfig, type ReaderMessage, type ReaderSetup } from './protocol.js';
+import { CHECKPOINT_CREDIT, CREDIT, GO, STOP, type ControlMessage, type EndReason, type ReaderConfig, type ReaderMessage, type ReaderSetup } from './protocol.js';
 import { takeReaderThread } from './spawn.js';
 
 /** The counters as of the reader's last flush. Replaced as a whole, so every reader sees one moment. */
@@ -40,20 +40,23 @@ export class Counts {
 
 export interface EngineEvents {
   flush: [Snapshot];
+  /** After the flush of a checkpoint: call finishedCheckpoint() once it has been used. */
+  checkpoint: [atMs: number];
   end: [EndReason];
   error: [message: string, usage: boolean];
   warning: [message: string];
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
-  readonly counts = new Counts();
   private readonly worker: Worker;
   private readonly control: SharedArrayBuffer;
   private ended: EndReason | undefined;
 
+  /** `counts` is where the reader's flushes land: made by the caller when others read it before the engine exists. */
   constructor(
     private readonly config: ReaderConfig,
     private table: CodeTable,
+    readonly counts = new Counts(),
   ) {
     super();
     // The table's series exist from start-up at 0, so the first 5xxx after a restart shows in increase().
@@ -83,6 +86,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       this.counts.apply(msg.snapshot);
       this.emit('flush', msg.snapshot);
+      if (msg.snapshot.checkpointMs === msg.snapshot.checkpointMs) this.emit('checkpoint', msg.snapshot.checkpointMs);
       if (msg.type === 'done') {
         this.ended = msg.reason;
         this.emit('end', msg.reason);
@@ -98,8 +102,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   start(): void {
     this.worker.ref();
     const control = new Int32Array(this.control);
+    Atomics.store(control, CREDIT, CHECKPOINT_CREDIT);
     Atomics.store(control, GO, 1);
     Atomics.notify(control, GO);
+  }
+
+  /** One more checkpoint may be posted: the reader waits when it is that far ahead of their use. */
+  finishedCheckpoint(): void {
+    const control = new Int32Array(this.control);
+    Atomics.add(control, CREDIT, 1);
+    Atomics.notify(control, CREDIT);
   }
 
   setTable(table: CodeTable): void {

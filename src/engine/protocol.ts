@@ -16,6 +16,11 @@ export interface ReaderConfig {
   readonly follow: boolean;
   readonly fromStart: boolean;
   readonly stateFile: string | undefined;
+  /**
+   * Every this many ms of the log's own clock, a checkpoint flush (Snapshot.checkpointMs); 0 for none. The
+   * reader waits for the main thread to take them (see CREDIT), so a replay goes no faster than they are used.
+   */
+  readonly checkpointEveryMs: number;
 }
 
 /** The reader thread's workerData: it starts before its configuration is known (see spawn.ts). */
@@ -32,6 +37,10 @@ export interface ReaderSetup {
 
 export const STOP = 0;
 export const GO = 1;
+/** Checkpoints the reader may have posted so far: the main thread adds one for each it has finished with. */
+export const CREDIT = 2;
+/** Checkpoints posted before the first is finished: enough to overlap the two threads, few enough to stay small. */
+export const CHECKPOINT_CREDIT = 4;
 
 export type EndReason = 'eof' | 'stopped' | 'stdout-closed';
 

@@ -18,7 +18,7 @@ import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
 import { FdWriter, sleepMs } from '../output/fd-writer.js';
 import { collectIfDue } from './collect.js';
-import { GO, STOP, type ControlMessage, type EndReason, type ReaderData, type ReaderMessage, type ReaderSetup } from './protocol.js';
+import { CREDIT, GO, STOP, type ControlMessage, type EndReason, type ReaderData, type ReaderMessage, type ReaderSetup } from './protocol.js';
 
 const READ_SIZE = 1 << 20;
 const FLUSH_EVERY_MS = 100;
@@ -32,7 +32,8 @@ const port = parentPort!;
 const { config, table: entries } = await new Promise<ReaderSetup>((resolve) => port.once('message', resolve));
 const stopFlag = new Int32Array(control);
 let table = new CodeTable(entries);
-const tally = new Tally(table, config.maxUnlisted);
+const tally = new Tally(table, config.maxUnlisted, config.checkpointEveryMs > 0 ? { everyMs: config.checkpointEveryMs, hook: checkpoint } : undefined);
+let checkpointsPosted = 0;
 const result = newLineResult();
 let lastFlush = 0;
 let now = Date.now();
@@ -44,6 +45,18 @@ function post(msg: ReaderMessage): void {
 
 function stopping(): boolean {
   return Atomics.load(stopFlag, STOP) !== 0;
+}
+
+/**
+ * The log's clock reached a checkpoint: the counts so far go out stamped with it. Then, if the main thread has
+ * not finished with enough of the earlier ones (a receiver that is slower than the replay), wait for it.
+ */
+function checkpoint(atMs: number): void {
+  post({ type: 'flush', snapshot: tally.flush(atMs) });
+  checkpointsPosted++;
+  for (let credit = Atomics.load(stopFlag, CREDIT); checkpointsPosted > credit && !stopping(); credit = Atomics.load(stopFlag, CREDIT)) {
+    Atomics.wait(stopFlag, CREDIT, credit, 100);
+  }
 }
 
 /** Sends the counters if anything changed, and applies a reloaded table if one arrived. */
@@ -365,6 +378,7 @@ async function main(): Promise<void> {
     return;
   }
   now = Date.now();
+  if (reason === 'eof') tally.finishCheckpoints();
   post({ type: 'done', snapshot: tally.flush(), reason });
 }
 
