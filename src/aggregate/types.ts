@@ -9,6 +9,26 @@ export interface SeriesInfo {
   readonly category: Category;
 }
 
+/** A value of a dimension (SPEC "Breakdowns"), by its label index; index 0 is `none`, 1 is `other`. */
+export interface LabelValueInfo {
+  readonly dim: number;
+  readonly label: number;
+  readonly value: string;
+}
+
+export const LABEL_NONE = 0;
+export const LABEL_OTHER = 1;
+
+/** A counted (value, code) pair of a dimension: one series of errcode_<NAME>_responses_total. */
+export interface LabelPairInfo {
+  readonly dim: number;
+  readonly pair: number;
+  readonly label: number;
+  /** The `code` label: as SeriesInfo.code, or `other` past --max-label-series. */
+  readonly code: string;
+  readonly category: Category;
+}
+
 /**
  * Responses counted in one second of event time (arrival time for lines without one), as a delta since the
  * previous flush: the same second can arrive in several deltas, and seconds can arrive out of order.
@@ -76,6 +96,11 @@ export interface Snapshot {
   readonly added: readonly SeriesInfo[];
   /** Cumulative count per slot (index = slot), for every slot created so far. */
   readonly counts: Float64Array;
+  /** Dimension values and (value, code) pairs created since the previous flush. */
+  readonly labelValues: readonly LabelValueInfo[];
+  readonly labelPairs: readonly LabelPairInfo[];
+  /** Per dimension, the cumulative count per pair (index = pair). */
+  readonly labelCounts: readonly Float64Array[];
   /** Bucket deltas since the previous flush, packed (see BUCKET_HEADER). */
   readonly buckets: Float64Array;
   /** Arrival time (epoch ms) of the last line read, 0 before the first. */

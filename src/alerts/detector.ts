@@ -2,7 +2,7 @@
 // time; each closed second is judged once, against the ratio floor and a slowly learned baseline share.
 import { B_CODES, B_PLATFORM, B_SERVER, B_TOTAL, BUCKET_HEADER, bucketEnd } from '../aggregate/types.js';
 import { categoryByShape, FAMILIES, familyOf, type Category, type Family } from '../codes/category.js';
-import type { AlertEvent, AlertStatus, TopCode } from './events.js';
+import type { AlertEvent, AlertStatus, TopCode, TopLabel } from './events.js';
 
 export interface SpikeOptions {
   /** Sliding window in whole seconds of event time (`--alert-window`). */
@@ -235,6 +235,16 @@ export class SpikeDetector {
     return this.baselineOf(this.byFamily[family]);
   }
 
+  /** The share the family fires at now: the ratio floor, or the factor times its baseline when that is higher. */
+  threshold(family: Family): number {
+    return Math.max(this.minRatio, this.factor * this.baselineOf(this.byFamily[family]));
+  }
+
+  /** Per dimension, the values with the most of the family's responses in the window, most first. */
+  topLabels(_family: Family): Record<string, TopLabel[]> {
+    return {};
+  }
+
   /** Whether the family's spike alert is firing (errcode_alert_active). */
   active(family: Family): boolean {
     return this.byFamily[family].firing;
@@ -331,7 +341,7 @@ export class SpikeDetector {
   private judge(at: number, events: AlertEvent[]): void {
     for (const fam of this.families) {
       const share = this.total > 0 ? fam.count / this.total : 0;
-      const threshold = Math.max(this.minRatio, this.factor * this.baselineOf(fam));
+      const threshold = this.threshold(fam.family);
       if (!fam.firing) {
         if (fam.count > 0 && fam.count >= this.minCount && share >= threshold) {
           fam.firing = true;

@@ -11,6 +11,12 @@ export interface TopCode {
   readonly description: string;
 }
 
+/** A value of a dimension with its count among the family's responses in the window. */
+export interface TopLabel {
+  readonly value: string;
+  readonly count: number;
+}
+
 export interface AlertEvent {
   readonly type: 'alert';
   readonly status: AlertStatus;
@@ -28,6 +34,8 @@ export interface AlertEvent {
   readonly baseline_ratio: number;
   /** The family's most frequent codes in the window, most frequent first. */
   readonly top_codes: readonly TopCode[];
+  /** On firing events with dimensions: per dimension name, its values with the most of the family's responses in the window. */
+  readonly top_labels?: Readonly<Record<string, readonly TopLabel[]>>;
 }
 
 export interface NdjsonAlertSinkOptions {

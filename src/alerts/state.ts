@@ -2,7 +2,7 @@
 // family's current incident.
 import type { Family } from '../codes/category.js';
 import type { SpikeDetector } from './detector.js';
-import type { AlertEvent } from './events.js';
+import type { AlertEvent, TopLabel } from './events.js';
 
 export class AlertState {
   private readonly firingByFamily = new Map<Family, AlertEvent>();
@@ -32,5 +32,15 @@ export class AlertState {
 
   firedTotal(family: Family): number {
     return this.detector.firedTotal(family);
+  }
+
+  /** Per dimension, the values with the most of the family's responses in the current window. */
+  topLabels(family: Family): Record<string, TopLabel[]> {
+    return this.detector.topLabels(family);
+  }
+
+  /** The share of all responses in the window at which the family fires now: the ratio floor or its baseline's multiple. */
+  threshold(family: Family): number {
+    return this.detector.threshold(family);
   }
 }

@@ -3,11 +3,24 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Tally } from '../aggregate/tally.js';
-import type { SeriesInfo, Snapshot } from '../aggregate/types.js';
+import type { LabelPairInfo, SeriesInfo, Snapshot } from '../aggregate/types.js';
 import type { CodeTable } from '../codes/table.js';
 import { OUTCOMES } from '../extract/result.js';
 import { CHECKPOINT_CREDIT, CREDIT, GO, STOP, type ControlMessage, type EndReason, type ReaderConfig, type ReaderMessage, type ReaderSetup } from './protocol.js';
 import { takeReaderThread } from './spawn.js';
+
+/** One dimension's counters (SPEC "Breakdowns"): its values by label index and its (value, code) pairs. */
+export class DimensionCounts {
+  readonly values: string[] = [];
+  readonly pairs: LabelPairInfo[] = [];
+  counts: Float64Array = new Float64Array(0);
+
+  constructor(readonly name: string) {}
+
+  count(pair: number): number {
+    return this.counts[pair] ?? 0;
+  }
+}
 
 /** The counters as of the reader's last flush. Replaced as a whole, so every reader sees one moment. */
 export class Counts {
@@ -18,9 +31,17 @@ export class Counts {
   counts: Float64Array = new Float64Array(0);
   lastLineMs = 0;
   eventLagSec = NaN;
+  readonly dimensions: readonly DimensionCounts[];
+
+  constructor(dimensionNames: readonly string[] = []) {
+    this.dimensions = dimensionNames.map((n) => new DimensionCounts(n));
+  }
 
   apply(s: Snapshot): void {
     for (const info of s.added) this.series[info.slot] = info;
+    for (const v of s.labelValues) this.dimensions[v.dim]!.values[v.label] = v.value;
+    for (const p of s.labelPairs) this.dimensions[p.dim]!.pairs[p.pair] = p;
+    s.labelCounts.forEach((c, d) => (this.dimensions[d]!.counts = c));
     this.outcomes = s.outcomes;
     this.blank = s.blank;
     this.bytes = s.bytes;

@@ -40,7 +40,10 @@ let now = Date.now();
 
 function post(msg: ReaderMessage): void {
   if (msg.type === 'error' || msg.type === 'warning') port.postMessage(msg);
-  else port.postMessage(msg, [msg.snapshot.counts.buffer as ArrayBuffer, msg.snapshot.buckets.buffer as ArrayBuffer]);
+  else {
+    const s = msg.snapshot;
+    port.postMessage(msg, [s.counts.buffer as ArrayBuffer, s.buckets.buffer as ArrayBuffer, ...s.labelCounts.map((c) => c.buffer as ArrayBuffer)]);
+  }
 }
 
 function stopping(): boolean {
