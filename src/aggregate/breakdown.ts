@@ -18,13 +18,12 @@ class DimensionPairs {
     private readonly added: LabelPairInfo[],
   ) {}
 
-  count(label: number, series: SeriesInfo): void {
-    const slot = series.slot;
+  count(label: number, slot: number, series: readonly SeriesInfo[]): void {
     let row = this.rows[label];
     if (row === undefined || slot >= row.length) row = this.grow(label, slot);
     let pair = row[slot]! - 1;
     if (pair < 0) {
-      pair = this.pairOf(label, series);
+      pair = this.pairOf(label, series[slot]!);
       row[slot] = pair + 1;
     }
     this.counts[pair]!++;
@@ -72,9 +71,10 @@ export class Breakdown {
     this.dims = Array.from({ length: dimensions }, (_, d) => new DimensionPairs(d, maxSeries, this.added));
   }
 
-  /** Counts one response of `series` under its label in each dimension. */
-  count(labels: Int32Array, series: SeriesInfo): void {
-    for (let d = 0; d < this.dims.length; d++) this.dims[d]!.count(labels[d]!, series);
+  /** Counts one response of series `slot` (of `series`, by slot) under its label in each dimension. */
+  count(labels: Int32Array, slot: number, series: readonly SeriesInfo[]): void {
+    const dims = this.dims;
+    for (let d = 0; d < dims.length; d++) dims[d]!.count(labels[d]!, slot, series);
   }
 
   takeAdded(): LabelPairInfo[] {

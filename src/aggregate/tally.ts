@@ -139,7 +139,7 @@ export class Tally {
     }
     const breakdown = this.breakdown;
     if (breakdown !== null) {
-      breakdown.count(r.labels, this.series[slot]!);
+      breakdown.count(r.labels, slot, this.series);
       if (fam >= 0) {
         const labels = (b.labels ??= new Map());
         for (let d = 0; d < r.labels.length; d++) {

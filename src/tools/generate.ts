@@ -6,8 +6,15 @@
 //   node dist/tools/generate.js --lines 3000 --rate 5 --spike server@300+90 --hostile 0.02
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { BUILTIN_CODES } from '../codes/builtin.js';
 
-export type Shape = 'wrapped' | 'raw' | 'mixed';
+/**
+ * `wrapped`: a gateway line with the response inside; `raw`: the response body alone; `mixed`: both.
+ * `gateway`: a realistic gateway log for the breakdowns: 30 routes (some with identifiers in the path and
+ * query strings), 200 apps, Chinese `msg` texts on errors with `data: null`, small objects on success.
+ * `flood`: like gateway, but every line has a path and an app never seen before (a scanner's random paths).
+ */
+export type Shape = 'wrapped' | 'raw' | 'mixed' | 'gateway' | 'flood';
 export type SpikeFamily = 'server' | 'platform';
 
 export interface Spike {
@@ -39,6 +46,8 @@ export interface Truth {
   /** Responses by `code` label value (`"4004"`, `"http_502"`). */
   codes: Record<string, number>;
   bytes: number;
+  /** gateway shape: responses per dimension (route, app, method) and value, the route as templated. */
+  labels?: Record<string, Record<string, number>>;
 }
 
 /** mulberry32: small, fast, and the same sequence everywhere for a seed. */
@@ -70,6 +79,66 @@ function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)]!;
 }
 
+// The gateway shape: [template, method, weight]; `{id}` is a number, `{uuid}` a UUID, `{hex}` 16 hex digits.
+const GATEWAY_ROUTES: readonly (readonly [string, string, number])[] = [
+  ['/openapi/v1/token', 'POST', 60], ['/openapi/v1/orders', 'GET', 90], ['/openapi/v1/orders', 'POST', 40],
+  ['/openapi/v1/orders/{id}', 'GET', 120], ['/openapi/v1/orders/{id}/items', 'GET', 35], ['/openapi/v1/orders/{id}/cancel', 'POST', 8],
+  ['/openapi/v1/users/me', 'GET', 70], ['/openapi/v1/users/{id}', 'GET', 30], ['/openapi/v1/users/{id}/addresses', 'GET', 12],
+  ['/openapi/v1/products', 'GET', 80], ['/openapi/v1/products/{id}', 'GET', 110], ['/openapi/v1/products/search', 'GET', 65],
+  ['/openapi/v1/inventory/{id}', 'PUT', 15], ['/openapi/v1/payments', 'POST', 25], ['/openapi/v1/payments/{uuid}', 'GET', 20],
+  ['/openapi/v1/refunds', 'POST', 6], ['/openapi/v1/refunds/{uuid}', 'GET', 5], ['/openapi/v1/logistics/{id}/track', 'GET', 28],
+  ['/openapi/v1/coupons', 'GET', 18], ['/openapi/v1/coupons/{id}/redeem', 'POST', 7], ['/openapi/v1/messages', 'POST', 22],
+  ['/openapi/v1/files/{hex}', 'GET', 9], ['/openapi/v1/files', 'POST', 4], ['/openapi/v1/stores/{id}', 'GET', 14],
+  ['/openapi/v1/stores/{id}/reviews', 'GET', 11], ['/openapi/v2/orders/{id}', 'GET', 16], ['/openapi/v2/products/{id}/skus', 'GET', 13],
+  ['/openapi/v1/notify/callback', 'POST', 10], ['/openapi/v1/reports/daily', 'GET', 3], ['/openapi/v1/orders/{id}', 'DELETE', 2],
+];
+const GATEWAY_WEIGHT = GATEWAY_ROUTES.reduce((a, [, , w]) => a + w, 0);
+const SUCCESS_DATA = ['{"id":%d,"status":"PAID","amount":1999}', '{"items":[],"total":%d}', '{"token":"tk_%h","expiresIn":7200}', '{"ok":true}', '{"id":%d}'];
+const descriptions = new Map(BUILTIN_CODES.map((e) => [e.code, e.description]));
+
+function hex(r: () => number, n: number): string {
+  let s = '';
+  while (s.length < n) s += Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, n);
+}
+
+function uuid(r: () => number): string {
+  const h = hex(r, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+}
+
+/** 200 app keys; app k carries about 1/(k+1) of the traffic (Zipf), as a platform's callers do. */
+const APPS = Array.from({ length: 200 }, (_, k) => `ak_${hex(rng(1000 + k), 16)}`);
+const APP_CDF = (() => {
+  const w = APPS.map((_, k) => 1 / (k + 1));
+  const total = w.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return w.map((x) => (acc += x / total));
+})();
+
+function gatewayApp(r: () => number): string {
+  const x = r();
+  let lo = 0;
+  let hi = APP_CDF.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (APP_CDF[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return APPS[lo]!;
+}
+
+/** A gateway line's route: its path as logged, and its templated value. */
+function gatewayRoute(r: () => number): { path: string; template: string; method: string } {
+  let x = r() * GATEWAY_WEIGHT;
+  let route = GATEWAY_ROUTES[0]!;
+  for (const g of GATEWAY_ROUTES) if ((x -= g[2]) < 0) { route = g; break; }
+  const [template, method] = route;
+  const path = template.replace('{id}', () => String(Math.floor(r() * 1e9) + 100000)).replace('{uuid}', () => uuid(r)).replace('{hex}', () => hex(r, 16));
+  const query = method === 'GET' && r() < 0.3 ? `?page=${Math.floor(r() * 20) + 1}&size=20` : '';
+  return { path: path + query, template: template.replace(/\{(id|uuid|hex)\}/g, ':id'), method };
+}
+
 export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<string> {
   const r = rng(opts.seed ?? 1);
   const shape = opts.shape ?? 'wrapped';
@@ -97,6 +166,12 @@ export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<s
       let x = r() * total;
       for (const [c, w] of BACKGROUND) if ((x -= w) < 0) { code = c; break; }
       if (r() < 0.0015) http = pick(r, HTTP_ERRORS);
+    }
+    if (shape === 'gateway' || shape === 'flood') {
+      truth.lines++;
+      count(http === 200 ? String(code) : `http_${http}`);
+      yield gatewayLine(r, shape, ts, code, http, i, truth);
+      continue;
     }
     const raw = shape === 'raw' || (shape === 'mixed' && r() < 0.3);
     if (raw) http = 200; // a raw body carries no HTTP status
@@ -164,6 +239,25 @@ export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<s
       yield `{"ts":"${ts}","method":"${method}","path":"${path}?page=${latency % 13}&size=20","status":${http},"latencyMs":${latency},"clientIp":"10.${latency % 250}.${i % 250}.${(i * 7) % 250}","appKey":"ak_${requestId}","response":${response}}`;
     }
   }
+}
+
+function gatewayLine(r: () => number, shape: Shape, ts: string, code: number, http: number, i: number, truth: Truth): string {
+  const { path, template, method } = shape === 'flood' ? { path: `/probe/${hex(r, 12)}.php`, template: '', method: 'GET' } : gatewayRoute(r);
+  const app = shape === 'flood' ? `app_${hex(r, 12)}` : gatewayApp(r);
+  if (shape === 'gateway') {
+    const labels = (truth.labels ??= { route: {}, app: {}, method: {} });
+    for (const [dim, value] of [['route', template], ['app', app], ['method', method]] as const) labels[dim]![value] = (labels[dim]![value] ?? 0) + 1;
+  }
+  const requestId = hex(r, 16);
+  const latency = Math.floor(r() * 900) + 3;
+  let response = 'null';
+  if (http === 200) {
+    const ok = code === 200 || code === 201;
+    const msg = ok ? 'success' : (descriptions.get(code) ?? '系统繁忙，请稍后再试').replace(/%s/g, 'appKey');
+    const data = ok ? pick(r, SUCCESS_DATA).replace('%d', String(Math.floor(r() * 1e6))).replace('%h', hex(r, 12)) : 'null';
+    response = `{"code":${code},"msg":"${msg}","data":${data}}`;
+  }
+  return `{"ts":"${ts}","requestId":"${requestId}","method":"${method}","path":"${path}","appKey":"${app}","clientIp":"10.${latency % 250}.${i % 250}.${(i * 7) % 250}","status":${http},"latencyMs":${latency},"response":${response}}`;
 }
 
 export function newTruth(): Truth {

@@ -45,16 +45,23 @@ const DIMS_MAX: u32 = 8;
 const DIM_ROUTE: u32 = 1;
 const DIM_IDS: u32 = 2;
 const DIM_OUT: u32 = 57344; //   16 bytes a dimension: i32 label (-1: not known here), kind, start, end
-const KEYBUF: u32 = 57600; //    a route's key as routeKey builds it
+const KEYBUF: u32 = 57600; //    a route's key as routeKey builds it (KEY_MAX bytes and 16 for copyShort)
 const KEY_MAX: u32 = 128; //     longer keys are not cached
 const VALBUF: u32 = 57856; //    a value copied in by the JS side for remember(), up to VALBUF_SIZE
 const VALBUF_SIZE: u32 = 4096;
 const DREC: u32 = 53 << 16; //    scanLines: DIM_OUT's 16 bytes a dimension, 128 bytes a record
+// Per dimension, the raw value of the last line that the cache answered, and its label: consecutive lines
+// often repeat a method or an app, and the compare costs less than a key and a lookup.
+const LAST: u32 = 61952; //       80 bytes a dimension: u32 length | kind << 16 (0: none), i32 label, pad, the bytes
+const LAST_MAX: u32 = 64;
 // Per dimension, at DCACHE + d * DCACHE_DIM: DCACHE_ENTRIES entries of 16 bytes (u32 hash, u32 key length |
-// kind << 16, i32 label, u32 1 when used), then DCACHE_ENTRIES keys of KEY_MAX bytes. Direct-mapped: a value
-// takes the place of the one with the same hash bits; a flood of values costs the cache, not memory.
+// kind << 16, i32 label, u32 1 when used), then DCACHE_ENTRIES keys of KEY_MAX bytes. Sets of DCACHE_WAYS
+// entries (a 64-byte cache line): a value takes a free entry of its set, or the place of one picked by its
+// hash, so a flood of values costs the cache, not memory. (Direct-mapped, two popular apps of 200 that
+// shared a slot took turns evicting each other: 5.6% of a gateway log's lines missed.)
 const DCACHE: u32 = 55 << 16;
 const DCACHE_ENTRIES: u32 = 2048;
+const DCACHE_WAYS: u32 = 4;
 const DCACHE_DIM: u32 = DCACHE_ENTRIES * (16 + KEY_MAX);
 
 export function init(): void {
@@ -454,6 +461,7 @@ export function reset(): void {
   memory.fill(MEMO, 0, MEMO_DEPTH * MEMO_MEMBERS * 32);
   store<u32>(TPL, 0);
   for (let d: u32 = 0; d < DIMS_MAX; d++) memory.fill(DCACHE + d * DCACHE_DIM, 0, DCACHE_ENTRIES * 16);
+  memory.fill(LAST, 0, DIMS_MAX * 80);
 }
 
 // The template: the last line taken apart into its leaf values (strings, numbers, true/false/null) and the
@@ -727,28 +735,77 @@ let keyLen: u32 = 0;
   return (c | 0x20) - 0x61 < 26;
 }
 
-/** Whether [s, e) (not empty) looks like an identifier, as src/labels/route.ts isIdentifier decides. */
-function isIdentifier(s: u32, e: u32): bool {
-  const len = e - s;
-  let digits: u32 = 0;
-  let hex: u32 = 0;
-  let alnum: u32 = 0;
-  for (let i = s; i < e; i++) {
-    const c = load<u8>(i) as u32;
-    if (c - 0x30 < 10) {
-      digits++;
-      hex++;
-      alnum++;
-    } else if ((c | 0x20) - 0x61 < 6) {
-      hex++;
-      alnum++;
-    } else if (isAlpha(c)) alnum++;
+/** The first byte at or after i that is `c` or at `to`. */
+@inline function byteFrom(i: u32, to: u32, c: u8): u32 {
+  const want = i8x16.splat(c);
+  for (; i < to; i += 16) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(i), want));
+    if (m != 0) return min(i + ctz(m), to);
   }
-  if (digits == len || (hex == len && len >= 8)) return true;
-  if (alnum == len && len >= 16 && digits > 0 && digits < len) return true;
-  return (
-    len == 36 && hex == 32 && load<u8>(s + 8) == 0x2d && load<u8>(s + 13) == 0x2d && load<u8>(s + 18) == 0x2d && load<u8>(s + 23) == 0x2d
-  );
+  return to;
+}
+
+/**
+ * Copies `len` bytes from src to dst 16 at a time, writing up to 15 bytes past dst + len (KEYBUF has the
+ * room). memory.copy is a call out of the module in V8: for the few bytes of a key it cost more than the
+ * key's whole scan.
+ */
+@inline function copyShort(dst: u32, src: u32, len: u32): void {
+  for (let k: u32 = 0; k < len; k += 16) v128.store(dst + k, v128.load(src + k));
+}
+
+/** The first '?' or '#' at or after i, or `to`. */
+@inline function queryFrom(i: u32, to: u32): u32 {
+  const q = i8x16.splat(0x3f);
+  const h = i8x16.splat(0x23);
+  for (; i < to; i += 16) {
+    const v = v128.load(i);
+    const m = i8x16.bitmask(v128.or(i8x16.eq(v, q), i8x16.eq(v, h)));
+    if (m != 0) return min(i + ctz(m), to);
+  }
+  return to;
+}
+
+/**
+ * Whether the segment [s, e) (not empty) looks like an identifier, as src/labels/route.ts isIdentifier
+ * decides: all digits, hex of 8 or more, letters and digits mixed of 16 or more, or a UUID. 16 bytes a step:
+ * one step for most segments.
+ */
+@inline function isIdentifier(s: u32, e: u32): bool {
+  const len = e - s;
+  if (len == 36 && load<u8>(s + 8) == 0x2d && load<u8>(s + 13) == 0x2d && load<u8>(s + 18) == 0x2d && load<u8>(s + 23) == 0x2d) {
+    // A UUID: the 32 others are hex.
+    for (let i = s; i < e; i++) {
+      const c = load<u8>(i) as u32;
+      const k = i - s;
+      const dash = k == 8 || k == 13 || k == 18 || k == 23;
+      if (dash ? c != 0x2d : !(c - 0x30 < 10 || (c | 0x20) - 0x61 < 6)) return false;
+    }
+    return true;
+  }
+  const zero = i8x16.splat(0x30);
+  const ten = i8x16.splat(10);
+  const lower = i8x16.splat(0x20);
+  const a = i8x16.splat(0x61);
+  const six = i8x16.splat(6);
+  const letters = i8x16.splat(26);
+  let digits = true;
+  let hex = true;
+  let alnum = true;
+  let anyDigit = false;
+  for (let i = s; i < e; i += 16) {
+    const v = v128.load(i);
+    const need: u32 = e - i >= 16 ? 0xffff : (1 << (e - i)) - 1;
+    const d = i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) & need;
+    const l = i8x16.sub(v128.or(v, lower), a);
+    const h = i8x16.bitmask(i8x16.lt_u(l, six)) | d;
+    const al = i8x16.bitmask(i8x16.lt_u(l, letters)) | d;
+    digits = digits && d == need;
+    hex = hex && (h & need) == need;
+    alnum = alnum && (al & need) == need;
+    anyDigit = anyDigit || d != 0;
+  }
+  return digits || (hex && len >= 8) || (alnum && len >= 16 && anyDigit);
 }
 
 /**
@@ -776,42 +833,112 @@ function routeKey(s: u32, e: u32, ids: bool): bool {
       if (c == 0x2f || c == 0x3f || c == 0x23) break;
     }
   }
+  const end = queryFrom(i, e);
+  if (end == i) {
+    store<u8>(KEYBUF, 0x2f);
+    keyAt = KEYBUF;
+    keyLen = 1;
+    return true;
+  }
+  if (!ids) {
+    // The path as it is: no copy.
+    if (end - i > KEY_MAX) return false;
+    keyAt = i;
+    keyLen = end - i;
+    return true;
+  }
+  // Literal stretches are copied whole; each identifier segment becomes `:id`.
+  if (end - i < 64) return shortRouteKey(i, end);
   let n: u32 = 0;
-  while (i < e) {
-    const c = load<u8>(i);
-    if (c == 0x3f || c == 0x23) break;
-    if (c == 0x2f) {
-      if (n >= KEY_MAX) return false;
-      store<u8>(KEYBUF + n++, c);
-      i++;
-      continue;
-    }
-    let k = i + 1;
-    for (; k < e; k++) {
-      const x = load<u8>(k);
-      if (x == 0x2f || x == 0x3f || x == 0x23) break;
-    }
-    if (ids && isIdentifier(i, k)) {
-      if (n + 3 > KEY_MAX) return false;
+  let literal = i;
+  while (i < end) {
+    const slash = byteFrom(i, end, 0x2f);
+    if (slash > i && isIdentifier(i, slash)) {
+      const len = i - literal;
+      if (n + len + 3 > KEY_MAX) return false;
+      copyShort(KEYBUF + n, literal, len);
+      n += len;
       store<u8>(KEYBUF + n, 0x3a);
       store<u8>(KEYBUF + n + 1, 0x69);
       store<u8>(KEYBUF + n + 2, 0x64);
       n += 3;
-    } else {
-      if (n + (k - i) > KEY_MAX) return false;
-      memory.copy(KEYBUF + n, i, k - i);
-      n += k - i;
+      literal = slash;
     }
-    i = k;
+    i = slash + 1;
   }
-  if (n == 0) store<u8>(KEYBUF + n++, 0x2f);
+  const len = end - literal;
+  if (n + len > KEY_MAX) return false;
+  copyShort(KEYBUF + n, literal, len);
   keyAt = KEYBUF;
-  keyLen = n;
+  keyLen = n + len;
+  return true;
+}
+
+/**
+ * routeKey's `:id` pass for a path [i, end) of under 64 bytes (nearly all): the path's bytes classified 16 at
+ * a time into 64-bit masks (slashes, digits, hex, letters and digits), then each segment judged by its bits.
+ */
+function shortRouteKey(i: u32, end: u32): bool {
+  const len = end - i;
+  const slashes = i8x16.splat(0x2f);
+  const zero = i8x16.splat(0x30);
+  const ten = i8x16.splat(10);
+  const lower = i8x16.splat(0x20);
+  const a = i8x16.splat(0x61);
+  const six = i8x16.splat(6);
+  const letters = i8x16.splat(26);
+  let slash: u64 = 0;
+  let digit: u64 = 0;
+  let hex: u64 = 0;
+  let alnum: u64 = 0;
+  for (let c: u32 = 0; c < len; c += 16) {
+    const v = v128.load(i + c);
+    const at = c as u64;
+    const d = i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten));
+    const l = i8x16.sub(v128.or(v, lower), a);
+    slash |= (i8x16.bitmask(i8x16.eq(v, slashes)) as u64) << at;
+    digit |= (d as u64) << at;
+    hex |= ((i8x16.bitmask(i8x16.lt_u(l, six)) | d) as u64) << at;
+    alnum |= ((i8x16.bitmask(i8x16.lt_u(l, letters)) | d) as u64) << at;
+  }
+  const one: u64 = 1;
+  // A slash just past the end closes the last segment.
+  slash = (slash & ((one << (len as u64)) - 1)) | (one << (len as u64));
+  let n: u32 = 0;
+  let literal = i;
+  let pos: u32 = 0;
+  while (pos < len) {
+    const next = pos + (ctz(slash >> (pos as u64)) as u32);
+    const size = next - pos;
+    if (size > 0) {
+      const range = ((one << (size as u64)) - 1) << (pos as u64);
+      const id =
+        (digit & range) == range ||
+        (size >= 8 && (hex & range) == range) ||
+        (size >= 16 && (alnum & range) == range && (digit & range) != 0) ||
+        (size == 36 && isIdentifier(i + pos, i + next));
+      if (id) {
+        const stretch = i + pos - literal;
+        copyShort(KEYBUF + n, literal, stretch);
+        n += stretch;
+        store<u8>(KEYBUF + n, 0x3a);
+        store<u8>(KEYBUF + n + 1, 0x69);
+        store<u8>(KEYBUF + n + 2, 0x64);
+        n += 3;
+        literal = i + next;
+      }
+    }
+    pos = next + 1;
+  }
+  const stretch = end - literal;
+  copyShort(KEYBUF + n, literal, stretch);
+  keyAt = KEYBUF;
+  keyLen = n + stretch;
   return true;
 }
 
 /** Sets keyAt and keyLen for dimension d's value of `kind` at [s, e); false when it is not cached. */
-function keyOf(d: u32, kind: u32, s: u32, e: u32): bool {
+@inline function keyOf(d: u32, kind: u32, s: u32, e: u32): bool {
   if (kind != NUMBER && kind != STRING) return false;
   const flags = load<u32>(CFG + 40 + (d << 4));
   if (kind == STRING && (flags & DIM_ROUTE) != 0) return routeKey(s, e, (flags & DIM_IDS) != 0);
@@ -821,30 +948,43 @@ function keyOf(d: u32, kind: u32, s: u32, e: u32): bool {
   return true;
 }
 
-function hashKey(at: u32, len: u32, kind: u32): u32 {
-  let h: u32 = 0x811c9dc5 ^ (len * 0x9e3779b1) ^ (kind << 24);
-  let k: u32 = 0;
-  for (; k + 4 <= len; k += 4) h = rotl<u32>(h ^ load<u32>(at + k), 13) * 0x85ebca6b;
-  if (k < len) h = rotl<u32>(h ^ (load<u32>(at + k) & ((1 << ((len - k) << 3)) - 1)), 13) * 0x85ebca6b;
-  h ^= h >>> 15;
-  h *= 0x2c1b3c6d;
-  return h ^ (h >>> 13);
+/** A hash of the key: 16 bytes a step, four 32-bit lanes multiplied and mixed, then folded. */
+@inline function hashKey(at: u32, len: u32, kind: u32): u32 {
+  const k = i32x4.splat(0x85ebca6b);
+  let h = i32x4(0x811c9dc5, 0x27d4eb2f, 0x165667b1, 0x9e3779b9);
+  let i: u32 = 0;
+  for (; i + 16 <= len; i += 16) h = i32x4.mul(v128.xor(h, v128.load(at + i)), k);
+  if (i < len) h = i32x4.mul(v128.xor(h, v128.and(v128.load(at + i), v128.load(MASKS + ((len - i) << 4)))), k);
+  h = v128.xor(h, i32x4.shr_u(h, 15));
+  let x = i32x4.extract_lane(h, 0) ^ rotl<u32>(i32x4.extract_lane(h, 1), 7) ^ rotl<u32>(i32x4.extract_lane(h, 2), 13) ^ rotl<u32>(i32x4.extract_lane(h, 3), 19);
+  x ^= len * 0x9e3779b1 ^ (kind << 24);
+  x *= 0x2c1b3c6d;
+  return x ^ (x >>> 15);
+}
+
+/** The entry of the key at keyAt (hash h) in dimension d's cache, or 0. */
+@inline function lookup(d: u32, kind: u32, h: u32): u32 {
+  const base = DCACHE + d * DCACHE_DIM;
+  const first = (h & (DCACHE_ENTRIES / DCACHE_WAYS - 1)) * DCACHE_WAYS;
+  const tag = keyLen | (kind << 16);
+  for (let k: u32 = first; k < first + DCACHE_WAYS; k++) {
+    const entry = base + (k << 4);
+    if (load<u32>(entry) == h && load<u32>(entry + 4) == tag && load<u32>(entry + 12) != 0 && same(keyAt, base + (DCACHE_ENTRIES << 4) + k * KEY_MAX, keyLen)) return entry;
+  }
+  return 0;
 }
 
 /** The label remembered for the key at keyAt, or -1. */
-function cached(d: u32, kind: u32): i32 {
-  const h = hashKey(keyAt, keyLen, kind);
-  const slot = h & (DCACHE_ENTRIES - 1);
-  const base = DCACHE + d * DCACHE_DIM;
-  const entry = base + (slot << 4);
-  if (load<u32>(entry + 12) == 0 || load<u32>(entry) != h || load<u32>(entry + 4) != (keyLen | (kind << 16))) return -1;
-  return same(keyAt, base + (DCACHE_ENTRIES << 4) + slot * KEY_MAX, keyLen) ? load<i32>(entry + 8) : -1;
+@inline function cached(d: u32, kind: u32): i32 {
+  const entry = lookup(d, kind, hashKey(keyAt, keyLen, kind));
+  return entry != 0 ? load<i32>(entry + 8) : -1;
 }
 
 /** The dimensions of the line just scanned, 16 bytes each at `out` (see DIM_OUT). */
 function dims(out: u32): void {
   const n = load<u32>(CFG + 28);
   for (let d: u32 = 0; d < n; d++) {
+    const last = LAST + d * 80;
     const o = out + (d << 4);
     const slot = firstFound(32 + (d << 4));
     if (slot < 0) {
@@ -858,8 +998,22 @@ function dims(out: u32): void {
     store<u32>(o + 8, s);
     store<u32>(o + 12, e);
     // none: not a string or a number, or an empty string
-    if (kind == OTHER || (kind == STRING && s == e)) store<i32>(o, 0);
-    else store<i32>(o, keyOf(d, kind, s, e) ? cached(d, kind) : -1);
+    if (kind == OTHER || (kind == STRING && s == e)) {
+      store<i32>(o, 0);
+      continue;
+    }
+    const tag = (e - s) | (kind << 16);
+    if (load<u32>(last) == tag && same(s, last + 16, e - s)) {
+      store<i32>(o, load<i32>(last + 4));
+      continue;
+    }
+    const label = keyOf(d, kind, s, e) ? cached(d, kind) : -1;
+    store<i32>(o, label);
+    if (label >= 0 && e - s <= LAST_MAX) {
+      store<u32>(last, tag);
+      store<i32>(last + 4, label);
+      copyShort(last + 16, s, e - s);
+    }
   }
 }
 
@@ -870,12 +1024,22 @@ function dims(out: u32): void {
 export function remember(d: u32, kind: u32, len: u32, label: i32): void {
   if (d >= DIMS_MAX || len > VALBUF_SIZE || !keyOf(d, kind, VALBUF, VALBUF + len)) return;
   const h = hashKey(keyAt, keyLen, kind);
-  const slot = h & (DCACHE_ENTRIES - 1);
   const base = DCACHE + d * DCACHE_DIM;
-  const entry = base + (slot << 4);
+  let entry = lookup(d, kind, h);
+  if (entry == 0) {
+    const first = (h & (DCACHE_ENTRIES / DCACHE_WAYS - 1)) * DCACHE_WAYS;
+    let k = first + ((h >>> 24) & (DCACHE_WAYS - 1));
+    for (let j: u32 = first; j < first + DCACHE_WAYS; j++) {
+      if (load<u32>(base + (j << 4) + 12) == 0) {
+        k = j;
+        break;
+      }
+    }
+    entry = base + (k << 4);
+    memory.copy(base + (DCACHE_ENTRIES << 4) + k * KEY_MAX, keyAt, keyLen);
+  }
   store<u32>(entry, h);
   store<u32>(entry + 4, keyLen | (kind << 16));
   store<i32>(entry + 8, label);
   store<u32>(entry + 12, 1);
-  memory.copy(base + (DCACHE_ENTRIES << 4) + slot * KEY_MAX, keyAt, keyLen);
 }

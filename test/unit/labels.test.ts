@@ -154,7 +154,8 @@ const variable = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9]{14,18}$/),
   fc.stringMatching(/^[a-z]{14,18}$/),
   fc.uuid(),
-  fc.constantFrom('550E8400-E29B-41D4-A716-44665544000Z', 'deadbee', '1234x', 'x', ':id', '签名', '-'),
+  fc.constantFrom('550E8400-E29B-41D4-A716-44665544000Z', '550e8400-e29b-41d4-a716-44665544000-', '550e8400-e29b-41d4-a716-4466554400-0', 'deadbee', '1234x', 'x', ':id', '签名', '-'),
+  fc.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f-]{4}-[0-9a-fA-F]{4}-[0-9a-f-]{12}$/),
 );
 const skeleton = fc.array(fc.oneof(fc.constantFrom('api', 'v1', 'orders', ''), fc.constant(null)), { minLength: 1, maxLength: 4 });
 const routeFamilies = fc.array(skeleton, { minLength: 1, maxLength: 3 }).chain((skeletons) =>
