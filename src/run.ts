@@ -7,7 +7,7 @@ import { SpikeDetector } from './alerts/detector.js';
 import { NdjsonAlertSink, type AlertEvent } from './alerts/events.js';
 import { FAMILIES, type Family } from './codes/category.js';
 import { CodeTableError } from './codes/load.js';
-import { loadTable } from './codes/sources.js';
+import { CodeTableSource } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { collectIfDue } from './engine/collect.js';
@@ -21,9 +21,9 @@ const log = (line: string): void => {
   process.stderr.write(`errcode-stream: ${line}\n`);
 };
 
-async function tableOrUsageError(config: Config): Promise<CodeTable> {
+async function tableOrUsageError(source: CodeTableSource): Promise<CodeTable> {
   try {
-    return await loadTable(config);
+    return await source.start();
   } catch (err) {
     if (err instanceof CodeTableError) throw new UsageError(err.message);
     throw err;
@@ -32,7 +32,8 @@ async function tableOrUsageError(config: Config): Promise<CodeTable> {
 
 export async function run(config: Config): Promise<void> {
   const started = Date.now();
-  let table = await tableOrUsageError(config);
+  const codeTable = new CodeTableSource(config, log);
+  let table = await tableOrUsageError(codeTable);
   const engine = new Engine(
     {
       inputs: config.inputs,
@@ -98,13 +99,12 @@ export async function run(config: Config): Promise<void> {
   const firedTotals = (): Record<string, number> => Object.fromEntries(FAMILIES.map((f) => [f, detector.firedTotal(f)]));
 
   const reload = async (): Promise<void> => {
-    try {
-      table = await loadTable(config);
+    const r = await codeTable.reload();
+    if (r.table !== table) {
+      table = r.table;
       engine.setTable(table);
-      log(`code table reloaded: ${table.entries.length} codes`);
-    } catch (err) {
-      log(`code table reload failed, keeping the previous table: ${(err as Error).message}`);
     }
+    log(r.message);
   };
   const refresh = config.codesUrl ? setInterval(() => void reload(), config.codesRefreshMs) : undefined;
   refresh?.unref();

@@ -172,14 +172,3 @@ export async function loadCodesFile(path: string): Promise<CodeEntry[]> {
   }
   return parseCodes(text, `--codes ${path}`);
 }
-export async function fetchCodes(url: string, timeoutMs = 10_000): Promise<CodeEntry[]> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new CodeTableError(`--codes-url ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
-  }
-  if (!res.ok) throw new CodeTableError(`--codes-url ${url}: HTTP ${res.status}`);
-  return parseCodes(await res.text(), `--codes-url ${url}`);
-}
