@@ -175,7 +175,7 @@ export async function run(config: Config): Promise<void> {
       import('./metrics/server.js'),
       config.webConfig ? import('./metrics/webconfig.js').then((m) => m.loadWebConfig(config.webConfig!)) : undefined,
     ]);
-    const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier });
+    const registry = createRegistry({ prefix: config.metricsPrefix, counts: () => engine.counts, table: () => table, alerts: detector, notifier, codeTable });
     server = await startMetricsServer({
       host: listen.host,
       port: listen.port,

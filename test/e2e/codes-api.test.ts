@@ -1,6 +1,7 @@
 // The code table from the platform's API (SPEC "The code table from the platform's API"), against a real
 // HTTP server on loopback and the real CLI: the envelope, the key from the environment, conditional
-// requests, the cache, the limits, reloads on SIGHUP and --codes-refresh.
+// requests, the cache, the limits, reloads on SIGHUP and --codes-refresh, and the errcode_code_table_*
+// metrics.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -261,18 +262,24 @@ describe('reloads: SIGHUP and --codes-refresh', () => {
     let before: Sample[] = [];
     await until(async () => sum((before = await scrape(cli!.url)), 'gw_input_lines_total') === 4, 'the first lines');
     expect(sum(before, 'gw_responses_total', { code: '5999' })).toBe(2);
+    expect(sum(before, 'gw_code_table_reloads_total')).toBe(0);
 
     table = 500;
     cli.proc.kill('SIGHUP');
     await until(() => cli!.stderr().includes('reload failed'), 'the failed reload');
     expect(cli.stderr()).toContain(`errcode-stream: code table reload failed, keeping the previous table: --codes-url ${api.url()}: HTTP 500 Internal Server Error\n`);
     const failed = await scrape(cli.url);
+    expect(sum(failed, 'gw_code_table_reloads_total', { result: 'failure' })).toBe(1);
     expect(info(failed, '5999', 'gw_')?.labels['description']).toBe('限流');
+    expect(sum(failed, 'gw_code_table_last_success_timestamp_seconds')).toBe(sum(before, 'gw_code_table_last_success_timestamp_seconds'));
 
     table = envelope([...LIMIT_TABLE, { code: 5998, msg: '熔断', category: 'server' }, { code: 700002, msg: '新业务' }]);
     cli.proc.kill('SIGHUP');
     await until(() => cli!.stderr().includes('code table reloaded'), 'the recovery');
     const after = await scrape(cli.url);
+    expect(sum(after, 'gw_code_table_reloads_total', { result: 'success' })).toBe(1);
+    expect(sum(after, 'gw_code_table_codes')).toBe(sum(before, 'gw_code_table_codes') + 2);
+    expect(sum(after, 'gw_code_table_last_success_timestamp_seconds')).toBeGreaterThan(sum(before, 'gw_code_table_last_success_timestamp_seconds'));
     // Nothing counted before is lost; the new code has its series at 0 and its description at once.
     expect(sum(after, 'gw_responses_total', { code: '5999' })).toBe(2);
     expect(sum(after, 'gw_responses_total', { code: '200' })).toBe(1);
@@ -300,7 +307,10 @@ describe('reloads: SIGHUP and --codes-refresh', () => {
     expect(api.requests[1]?.headers[header]).toBe(value);
     await until(() => (cli!.stderr().match(/code table not modified/g) ?? []).length >= 2, 'two 304s logged');
     const s = await scrape(cli.url);
+    expect(sum(s, 'errcode_code_table_reloads_total', { result: 'not_modified' })).toBeGreaterThanOrEqual(2);
+    expect(sum(s, 'errcode_code_table_reloads_total', { result: 'success' })).toBe(0);
     expect(info(s, '5999')?.labels['description']).toBe('限流');
+    expect(Date.now() / 1000 - sum(s, 'errcode_code_table_last_success_timestamp_seconds')).toBeLessThan(3);
     expect(cli.stderr()).toMatch(/errcode-stream: code table not modified \(--codes-url answered 304\): \d+ codes\n/);
   });
 
@@ -333,9 +343,23 @@ describe('reloads: SIGHUP and --codes-refresh', () => {
       expect(cli.stderr()).toContain(`code table reload failed, keeping the previous table: --codes-url ${api.url()}: ${reason}\n`);
       const s = await scrape(cli.url);
       expect(info(s, '5999')?.labels['description']).toBe('限流');
+      expect(sum(s, 'errcode_code_table_reloads_total', { result: 'failure' })).toBe(failures);
     }
   });
 
+  it('reloads --codes files without --codes-url and serves no staleness for them', async () => {
+    const file = join(dir, 'sighup.json');
+    writeFileSync(file, '{"5999":"旧"}');
+    cli = await live(['--codes', file]);
+    writeFileSync(file, '{"5999":"新","5998":"另一个"}');
+    cli.proc.kill('SIGHUP');
+    await until(() => cli!.stderr().includes('code table reloaded'), 'the reload');
+    const s = await scrape(cli.url);
+    expect(info(s, '5999')?.labels['description']).toBe('新');
+    expect(sum(s, 'errcode_code_table_reloads_total', { result: 'success' })).toBe(1);
+    expect(samples(s, 'errcode_code_table_codes')).toHaveLength(1);
+    expect(samples(s, 'errcode_code_table_last_success_timestamp_seconds')).toHaveLength(0);
+  });
 });
 
 describe('--codes-cache', () => {
@@ -382,6 +406,12 @@ describe('--codes-cache', () => {
     expect(down.stderr).toBe(
       `errcode-stream: --codes-url ${url}: ECONNREFUSED; using the table in --codes-cache ${cache} (1 codes, from the API at ${confirmed.confirmed_at})\n`,
     );
+
+    // The staleness clock goes on from the cache's confirmed_at, not from this start.
+    cli = await live(args, env);
+    const s = await scrape(cli.url);
+    expect(sum(s, 'errcode_code_table_last_success_timestamp_seconds')).toBe(Date.parse(confirmed.confirmed_at) / 1000);
+    expect(cli.stderr().split('\n').filter((l) => l.includes('using the table in --codes-cache'))).toHaveLength(1);
   });
 
   it('fails at start-up when the API is unreachable and there is no cache yet', async () => {
