@@ -347,6 +347,22 @@ describe('reloads: SIGHUP and --codes-refresh', () => {
     }
   });
 
+  it('gives the codes of a table reloaded after the input ended their series (--keep-serving)', async () => {
+    let table = envelope(LIMIT_TABLE);
+    api = await startCodesApi((_, res) => res.end(table));
+    const log = join(dir, 'replay.ndjson');
+    writeFileSync(log, '{"code":5999}\n{"code":200}\n');
+    cli = await startCli([log, '--output', 'none', '--listen', '127.0.0.1:0', '--keep-serving', '--codes-url', api.url()]);
+    await until(() => cli!.stderr().includes('input ended'), 'the end of the replay');
+    table = envelope([...LIMIT_TABLE, { code: 5998, msg: '熔断' }]);
+    cli.proc.kill('SIGHUP');
+    await until(() => cli!.stderr().includes('code table reloaded'), 'the reload');
+    const s = await scrape(cli.url);
+    expect(samples(s, 'errcode_responses_total', { code: '5998' }).map((x) => x.value)).toEqual([0]);
+    expect(sum(s, 'errcode_responses_total', { code: '5999' })).toBe(1);
+    expect(info(s, '5998')?.labels['description']).toBe('熔断');
+  });
+
   it('reloads --codes files without --codes-url and serves no staleness for them', async () => {
     const file = join(dir, 'sighup.json');
     writeFileSync(file, '{"5999":"旧"}');
