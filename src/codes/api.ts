@@ -13,7 +13,6 @@ import { parseCodes } from './load.js';
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** Enough for an http -> https hop and a moved API; more is a misconfiguration. */
 export const MAX_REDIRECTS = 5;
-export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Of a non-2xx answer only this much is read, to find the platform's code in its envelope. */
 const ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -48,12 +47,14 @@ function duration(ms: number): string {
   return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join('');
 }
 
+const inUnits = (bytes: number): string => (bytes >= 1 << 20 ? `${bytes / (1 << 20)} MiB` : `${bytes / 1024} KiB`);
+
 /** The body as text, at most `limit` bytes of it, in the charset the answer declares (UTF-8 by default). */
 async function readBody(res: Response, source: string, limit: number): Promise<string> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > limit) {
     await res.body?.cancel();
-    throw new CodeTableError(`${source}: the answer is ${declared} bytes, over the limit of ${limit} bytes (10 MiB)`);
+    throw new CodeTableError(`${source}: the answer is ${declared} bytes, over the limit of ${limit} bytes (${inUnits(limit)})`);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -63,7 +64,7 @@ async function readBody(res: Response, source: string, limit: number): Promise<s
       size += r.value.byteLength;
       if (size > limit) {
         await reader.cancel();
-        throw new CodeTableError(`${source}: the answer goes on past the limit of ${limit} bytes (10 MiB)`);
+        throw new CodeTableError(`${source}: the answer goes on past the limit of ${limit} bytes (${inUnits(limit)})`);
       }
       chunks.push(r.value);
     }

@@ -3,7 +3,7 @@
 // cannot give one), reloads it on SIGHUP and every --codes-refresh, keeps the previous table whenever a
 // reload fails, and counts what happened for the errcode_code_table_* metrics.
 import type { Config } from '../config.js';
-import { DEFAULT_TIMEOUT_MS, fetchTable } from './api.js';
+import { fetchTable } from './api.js';
 import { readCache, writeCache, type CachedTable } from './cache.js';
 import { CodeTableError } from './errors.js';
 import { loadCodesFile } from './load.js';
@@ -12,7 +12,7 @@ import { CodeTable } from './table.js';
 export const RELOAD_RESULTS = ['success', 'failure', 'not_modified'] as const;
 export type ReloadResult = (typeof RELOAD_RESULTS)[number];
 
-export type TableConfig = Pick<Config, 'codes' | 'codesUrl'> & Partial<Pick<Config, 'codesUrlHeaders' | 'codesCache' | 'codesTimeoutMs'>>;
+export type TableConfig = Pick<Config, 'codes' | 'codesUrl' | 'codesUrlHeaders' | 'codesCache' | 'codesTimeoutMs'>;
 
 export interface CodeTableStats {
   /** Codes in the table in force. */
@@ -149,7 +149,7 @@ export class CodeTableSource {
    */
   private async fetch(url: string, known: CodeTable, previous: CachedTable | undefined): Promise<{ table: CachedTable; modified: boolean }> {
     const answer = await fetchTable(
-      { url, headers: this.config.codesUrlHeaders ?? [], timeoutMs: this.config.codesTimeoutMs ?? DEFAULT_TIMEOUT_MS },
+      { url, headers: this.config.codesUrlHeaders, timeoutMs: this.config.codesTimeoutMs },
       previous,
       (code) => known.get(code)?.description,
     );
