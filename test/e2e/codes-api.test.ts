@@ -67,6 +67,20 @@ describe('the envelope', () => {
     expect(table.find((e) => e.code === 4003)?.description).toBe('传入的AppKey无效');
   });
 
+  it('reads the charset the answer declares, and refuses bytes that are not in it', async () => {
+    // 限流 in GBK, as a platform in China may answer.
+    const gbk = Buffer.concat([Buffer.from('{"code":200,"data":[{"code":5999,"msg":"'), Buffer.from([0xcf, 0xde, 0xc1, 0xf7]), Buffer.from('"}]}')]);
+    api = await startCodesApi((req, res) => {
+      res.setHeader('content-type', req.url === '/gbk' ? 'application/json; charset=GBK' : req.url === '/klingon' ? 'application/json; charset=x-klingon' : 'application/json');
+      res.end(gbk);
+    });
+    expect((await describeCode(['--codes-url', api.url('/gbk')], 5999)).description).toBe('限流');
+    const utf8 = await runCli(['codes', '--codes-url', api.url('/utf8')]);
+    expect(utf8.stderr).toBe(`errcode-stream: --codes-url ${api.url('/utf8')}: the answer is not valid utf-8\n`);
+    const unknown = await runCli(['codes', '--codes-url', api.url('/klingon')]);
+    expect(unknown.stderr).toBe(`errcode-stream: --codes-url ${api.url('/klingon')}: the answer is in charset "x-klingon", which is unknown\n`);
+  });
+
   it('describes the lines of a run with the codes it loaded', async () => {
     api = await startCodesApi((_, res) => res.end(envelope({ list: LIMIT_TABLE })));
     expect((await describeCode(['--codes-url', api.url()], 5999)).description).toBe('限流');
