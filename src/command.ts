@@ -35,7 +35,10 @@ const OPTIONS = {
     'status-field': str('dotted path of the HTTP status (default: status, statusCode, http_status, httpStatus)'),
     'time-field': str('dotted path of the event time (default: ts, time, timestamp, @timestamp)'),
     codes: { type: 'string', array: true, describe: 'code table file (JSON array, JSON object or Markdown); repeatable' },
-    'codes-url': str('fetch a newer code table from this URL'),
+    'codes-url': str("fetch a newer code table from this URL (the platform's API envelope, JSON or Markdown)"),
+    'codes-url-header': { type: 'string', array: true, describe: "send 'Name: value' to --codes-url; ${ENV_NAME} in the value is read from the environment; repeatable" },
+    'codes-cache': str('keep the last table from --codes-url in this file; used at start-up when the API is unreachable'),
+    'codes-timeout': str('time allowed for a whole --codes-url answer (default 10s)'),
     'codes-refresh': str('how often to re-fetch --codes-url (default 1h)'),
     listen: str('metrics endpoint [HOST]:PORT, or none (default :9477 when the input can grow)'),
     'metrics-prefix': str('prefix of the metric names (default errcode_)'),
@@ -106,7 +109,7 @@ await yargs(joinDashValues(hideBin(process.argv)))
       try {
         const format = argv['format'] as CodeFormat;
         if (!CODE_FORMATS.includes(format)) usageExit(`--format ${JSON.stringify(format)}: expected one of ${CODE_FORMATS.join(', ')}`);
-        const table = await loadTable(buildConfig({ ...argv, files: [], listen: 'none' } as Flags, false));
+        const table = await loadTable(buildConfig({ ...argv, files: [], listen: 'none' } as Flags, false), (line) => process.stderr.write(`errcode-stream: ${line}\n`));
         process.stdout.write(formatCodes(table, format));
       } catch (err) {
         fail(err);

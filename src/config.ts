@@ -2,6 +2,7 @@
 // command.ts prints it and exits 2.
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { RequestHeader } from './codes/api.js';
 import { fieldPaths, type FieldPaths } from './extract/paths.js';
 import { DEFAULT_DIMENSIONS, kindOf, MAX_DIMENSIONS, RESERVED_LABEL_NAMES, type DimensionSpec } from './labels/dimensions.js';
 import { parseRoutePattern, RoutePatternError, type RoutePattern } from './labels/route.js';
@@ -27,6 +28,10 @@ export interface Config {
   readonly paths: FieldPaths;
   readonly codes: readonly string[];
   readonly codesUrl: string | undefined;
+  /** Sent with every request to --codes-url; values may be keys (never print them). */
+  readonly codesUrlHeaders: readonly RequestHeader[];
+  readonly codesCache: string | undefined;
+  readonly codesTimeoutMs: number;
   readonly codesRefreshMs: number;
   /** null: no metrics endpoint. */
   readonly listen: Listen | null;
@@ -135,7 +140,24 @@ function fieldPath(flag: string, v: unknown): string | undefined {
   return v;
 }
 
-function url(flag: string, v: string): string {
+/** `Name: value` of --codes-url-header, with `${NAME}` in the value taken from the environment. */
+function requestHeader(text: string, env: NodeJS.ProcessEnv): RequestHeader {
+  // Only the name is ever shown: the value may be the key itself.
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new UsageError("--codes-url-header: expected 'Name: value', such as 'X-App-Key: ${APP_KEY}'");
+  const name = text.slice(0, colon).trim();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`--codes-url-header ${JSON.stringify(name)}: not an HTTP header name`);
+  const value = text.slice(colon + 1).trim().replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, variable: string) => {
+    const v = env[variable];
+    if (v === undefined || v === '') throw new UsageError(`--codes-url-header ${name}: the environment variable ${variable} is ${v === undefined ? 'not set' : 'empty'}`);
+    return v;
+  });
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`--codes-url-header ${name}: the value holds a line break or a NUL`);
+  return { name, value };
+}
+
+/** An http(s) URL; a base URL (Alertmanager's) loses its trailing slashes, a resource's (--codes-url) keeps them. */
+function url(flag: string, v: string, base = true): string {
   let u: URL;
   try {
     u = new URL(v);
@@ -143,7 +165,7 @@ function url(flag: string, v: string): string {
     throw new UsageError(`--${flag} ${JSON.stringify(v)}: not a URL`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--${flag} ${JSON.stringify(v)}: expected an http or https URL`);
-  return v.replace(/\/+$/, '');
+  return base ? v.replace(/\/+$/, '') : v;
 }
 
 function readable(flag: string, path: string): void {
@@ -228,7 +250,7 @@ function routePatterns(flags: Flags, dims: readonly DimensionSpec[]): RoutePatte
 /** The flags as yargs parsed them (kebab-case keys). */
 export type Flags = Record<string, unknown>;
 
-export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
+export function buildConfig(flags: Flags, stdoutIsTty: boolean, env: NodeJS.ProcessEnv = process.env): Config {
   const files = flags['files'] === undefined ? [] : (flags['files'] as unknown[]).map(String);
   const inputs = files.length === 0 ? ['-'] : files;
   const follow = Boolean(flags['follow']);
@@ -262,6 +284,15 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
   const listen = listenFlag !== undefined ? parseListen(listenFlag) : live || keepServing ? parseListen(':9477') : null;
   if (keepServing && listen === null) throw new UsageError('--keep-serving needs the metrics endpoint; --listen none turns it off');
 
+  const codesUrlFlag = optString('codes-url', flags['codes-url']);
+  const codesUrl = codesUrlFlag === undefined ? undefined : url('codes-url', codesUrlFlag, false);
+  const codesCache = optString('codes-cache', flags['codes-cache']);
+  if (codesUrl === undefined) {
+    for (const flag of ['codes-url-header', 'codes-cache', 'codes-timeout']) if (flags[flag] !== undefined) throw new UsageError(`--${flag} works with --codes-url`);
+  }
+  if (codesCache === '-') throw new UsageError('--codes-cache -: needs a file name');
+  if (codesCache !== undefined) writable('codes-cache', codesCache);
+
   const prefix = String(flags['metrics-prefix'] ?? 'errcode_');
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new UsageError(`--metrics-prefix ${JSON.stringify(prefix)}: not a valid Prometheus metric name prefix`);
 
@@ -285,7 +316,10 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
       dims.map((d) => d.paths),
     ),
     codes,
-    codesUrl: flags['codes-url'] === undefined ? undefined : url('codes-url', String(flags['codes-url'])),
+    codesUrl,
+    codesUrlHeaders: list('codes-url-header', flags['codes-url-header']).map((h) => requestHeader(h, env)),
+    codesCache,
+    codesTimeoutMs: parseDuration('codes-timeout', String(flags['codes-timeout'] ?? '10s')),
     codesRefreshMs: atLeastASecond('codes-refresh', String(flags['codes-refresh'] ?? '1h')),
     listen,
     metricsPrefix: prefix,

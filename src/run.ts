@@ -8,7 +8,7 @@ import { alertLogFace, alertmanagerFace } from './alerts/face.js';
 import { AlertState } from './alerts/state.js';
 import { errcodeDescriptions } from './codes/describe.js';
 import { CodeTableError } from './codes/load.js';
-import { loadTable } from './codes/sources.js';
+import { CodeTableSource } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { collectIfDue } from './engine/collect.js';
@@ -22,9 +22,9 @@ const log = (line: string): void => {
   process.stderr.write(`errcode-stream: ${line}\n`);
 };
 
-async function tableOrUsageError(config: Config): Promise<CodeTable> {
+async function tableOrUsageError(source: CodeTableSource): Promise<CodeTable> {
   try {
-    return await loadTable(config);
+    return await source.start();
   } catch (err) {
     if (err instanceof CodeTableError) throw new UsageError(err.message);
     throw err;
@@ -32,9 +32,15 @@ async function tableOrUsageError(config: Config): Promise<CodeTable> {
 }
 
 /** The faces of a run, in the order they stop: the live view leaves the screen before the summary prints. */
-async function faces(ctx: RunContext): Promise<Face[]> {
+async function faces(ctx: RunContext, codeTable: CodeTableSource): Promise<Face[]> {
   const alertmanager = alertmanagerFace(ctx);
-  const list = [await liveFace(ctx), alertLogFace(ctx), alertmanager, await summaryFace(ctx), await metricsFace(ctx, alertmanager?.notifier)];
+  const list = [
+    await liveFace(ctx),
+    alertLogFace(ctx),
+    alertmanager,
+    await summaryFace(ctx),
+    await metricsFace(ctx, { notifier: alertmanager?.notifier, codeTable }),
+  ];
   return list.filter((f): f is Face => f !== undefined);
 }
 
@@ -57,7 +63,8 @@ async function serve(config: Config, list: readonly Face[], healthy: () => boole
 }
 
 export async function run(config: Config): Promise<void> {
-  let table = await tableOrUsageError(config);
+  const codeTable = new CodeTableSource(config, log);
+  let table = await tableOrUsageError(codeTable);
   // The faces read the engine's counters; the engine starts once they have said what they need of the reader.
   const counts = new Counts(config.dimensions.map((d) => d.name));
   const detector = new SpikeDetector(
@@ -69,7 +76,7 @@ export async function run(config: Config): Promise<void> {
   );
   const alerts = new AlertState(detector);
   const ctx: RunContext = { config, startedMs: Date.now(), counts: () => counts, table: () => table, alerts, log };
-  const list = await faces(ctx);
+  const list = await faces(ctx, codeTable);
   const checkpointEvery = Math.min(...list.map((f) => f.checkpointEveryMs ?? Infinity));
   const engine = new Engine(
     {
@@ -114,13 +121,12 @@ export async function run(config: Config): Promise<void> {
   ticker.unref();
 
   const reload = async (): Promise<void> => {
-    try {
-      table = await loadTable(config);
+    const r = await codeTable.reload();
+    if (r.table !== table) {
+      table = r.table;
       engine.setTable(table);
-      log(`code table reloaded: ${table.entries.length} codes`);
-    } catch (err) {
-      log(`code table reload failed, keeping the previous table: ${(err as Error).message}`);
     }
+    log(r.message);
   };
   const refresh = config.codesUrl ? setInterval(() => void reload(), config.codesRefreshMs) : undefined;
   refresh?.unref();

@@ -55,6 +55,22 @@ export class Counts {
     return this.counts[slot] ?? 0;
   }
 
+  /** Series at 0 for the codes of `table` that have none yet: a table reloaded after the reader ended. */
+  register(table: CodeTable): void {
+    const known = new Set(this.series.map((s) => `${s.code}|${s.category}`));
+    const before = this.series.length;
+    for (const e of table.entries) {
+      const code = String(e.code);
+      if (known.has(`${code}|${e.category}`)) continue;
+      known.add(`${code}|${e.category}`);
+      this.series.push({ slot: this.series.length, code, category: e.category });
+    }
+    if (this.series.length === before) return;
+    const counts = new Float64Array(this.series.length);
+    counts.set(this.counts);
+    this.counts = counts;
+  }
+
   get lines(): number {
     return this.outcomes.reduce((a, b) => a + b, 0);
   }
@@ -111,6 +127,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (msg.snapshot.checkpointMs === msg.snapshot.checkpointMs) this.emit('checkpoint', msg.snapshot.checkpointMs);
       if (msg.type === 'done') {
         this.ended = msg.reason;
+        // A table sent while the reader was finishing may never have reached it.
+        this.counts.register(this.table);
         this.emit('end', msg.reason);
       }
     });
@@ -136,8 +154,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     Atomics.notify(control, CREDIT);
   }
 
+  /** The reader registers the new codes' series; once it has ended (--keep-serving after EOF), this thread does. */
   setTable(table: CodeTable): void {
     this.table = table;
+    if (this.ended !== undefined) {
+      this.counts.register(table);
+      return;
+    }
     const msg: ControlMessage = { type: 'table', entries: table.entries };
     this.worker.postMessage(msg);
   }

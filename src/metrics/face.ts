@@ -1,11 +1,14 @@
 // The Prometheus face: /metrics on the endpoint. prom-client loads only when there is an endpoint.
 import type { Face, RunContext } from '../face.js';
-import type { NotifierState } from './registry.js';
+import type { MetricsSources } from './registry.js';
 
-export async function metricsFace(ctx: RunContext, notifier: NotifierState | undefined): Promise<Face | undefined> {
+/** What the registry reads beside the run's context: the state of the faces and sources that have metrics. */
+export type MetricsExtras = Pick<MetricsSources, 'notifier' | 'codeTable'>;
+
+export async function metricsFace(ctx: RunContext, extras: MetricsExtras): Promise<Face | undefined> {
   if (!ctx.config.listen) return undefined;
   const { createRegistry } = await import('./registry.js');
-  const registry = createRegistry({ prefix: ctx.config.metricsPrefix, counts: ctx.counts, table: ctx.table, alerts: ctx.alerts, notifier });
+  const registry = createRegistry({ prefix: ctx.config.metricsPrefix, counts: ctx.counts, table: ctx.table, alerts: ctx.alerts, ...extras });
   return {
     routes: {
       '/metrics': async () => ({ contentType: registry.contentType, body: await registry.exposition() }),

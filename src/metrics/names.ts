@@ -17,6 +17,9 @@ export const METRIC_SUFFIXES = {
   notificationsErrors: 'notifications_errors_total',
   notificationsDropped: 'notifications_dropped_total',
   notificationsQueueLength: 'notifications_queue_length',
+  codeTableCodes: 'code_table_codes',
+  codeTableReloads: 'code_table_reloads_total',
+  codeTableLastSuccess: 'code_table_last_success_timestamp_seconds',
 } as const;
 
 export type MetricKey = keyof typeof METRIC_SUFFIXES;

@@ -7,6 +7,7 @@ import type { LabelPairInfo, SeriesInfo } from '../aggregate/types.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
 import { errcodeDescriptions } from '../codes/describe.js';
+import { codeTableMetrics, type CodeTableState } from './code-table.js';
 import { dimensionMetric, metricNames } from './names.js';
 
 export interface AlertState {
@@ -26,6 +27,7 @@ export interface MetricsSources {
   table(): CodeTable;
   alerts?: AlertState | undefined;
   notifier?: NotifierState | undefined;
+  codeTable?: CodeTableState | undefined;
 }
 
 // The two metrics with a series per code are written here rather than through prom-client's Counter and
@@ -232,6 +234,8 @@ export function createRegistry(src: MetricsSources): ErrcodeRegistry {
       this.set(src.notifier?.queueLength ?? 0);
     },
   });
+
+  if (src.codeTable) codeTableMetrics(names, src.codeTable, registers);
 
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges *_total, which promtool rejects (and which misleads rate()); the

@@ -60,6 +60,18 @@ describe('bad flags and configuration: one line, exit 2', () => {
     [['--from-start'], 'errcode-stream: --from-start works with --follow'],
     [['--follow', join(dir, 'gw.log.gz')], `errcode-stream: --follow reads plain text files as they grow; ${join(dir, 'gw.log.gz')} is compressed`],
     [['codes', '--format', 'yaml'], 'errcode-stream: --format "yaml": expected one of table, json, markdown'],
+    // The code table from the platform's API: a header value may be a key, so only its name is ever shown.
+    [['--codes-url-header', 'X-App-Key: k'], 'errcode-stream: --codes-url-header works with --codes-url'],
+    [['--codes-cache', join(dir, 'c.json')], 'errcode-stream: --codes-cache works with --codes-url'],
+    [['--codes-timeout', '5s'], 'errcode-stream: --codes-timeout works with --codes-url'],
+    [['--codes-url', 'http://api.invalid/a', '--codes-url', 'http://api.invalid/b'], 'errcode-stream: --codes-url takes one value; it was given 2'],
+    [['--codes-url', 'http://api.invalid/codes', '--codes-url-header', 'k-secret-no-name'], "errcode-stream: --codes-url-header: expected 'Name: value', such as 'X-App-Key: ${APP_KEY}'"],
+    [['--codes-url', 'http://api.invalid/codes', '--codes-url-header', 'X App: k-secret'], 'errcode-stream: --codes-url-header "X App": not an HTTP header name'],
+    [['--codes-url', 'http://api.invalid/codes', '--codes-url-header', 'X-App-Key: ${ERRCODE_TEST_UNSET_VARIABLE}'], 'errcode-stream: --codes-url-header X-App-Key: the environment variable ERRCODE_TEST_UNSET_VARIABLE is not set'],
+    [['codes', '--codes-url', 'http://api.invalid/codes', '--codes-url-header', 'Authorization: Bearer ${ERRCODE_TEST_UNSET_VARIABLE}'], 'errcode-stream: --codes-url-header Authorization: the environment variable ERRCODE_TEST_UNSET_VARIABLE is not set'],
+    [['--codes-url', 'http://api.invalid/codes', '--codes-cache', '/nonexistent-dir/c.json'], 'errcode-stream: --codes-cache /nonexistent-dir/c.json: no such directory /nonexistent-dir'],
+    [['--codes-url', 'http://api.invalid/codes', '--codes-cache', '-'], 'errcode-stream: --codes-cache -: needs a file name'],
+    [['--codes-url', 'http://api.invalid/codes', '--codes-timeout', 'soon'], 'errcode-stream: --codes-timeout "soon": expected a duration like 500ms, 30s, 5m or 1h'],
   ])('%j', async (args, message) => {
     const res = await runCli(args);
     expect(res.stderr).toBe(`${message}\n`);

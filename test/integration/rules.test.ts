@@ -87,6 +87,7 @@ describe('the unit tests pin the thresholds', () => {
     ['the minimum count', '* 60 >= 20', '* 60 >= 1'],
     ['the baseline factor', '>= on (job, family) 3 *', '>= on (job, family) 1 *'],
     ['the silence limit', '> 300', '> 3000'],
+    ['the code table staleness limit', '> 86400', '> 864000'],
   ])('fails when %s changes', async (_name, from, to) => {
     const original = await readFile(RULES, 'utf8');
     expect(original).toContain(from);
@@ -126,6 +127,14 @@ describe('the rules and the exporter agree', () => {
     expect(rules.some((r) => r.alert === 'ErrcodePipelineSilent' && r.expr.includes(METRICS.lastLineTimestamp))).toBe(
       true,
     );
+  });
+
+  it('warns about a stale code table per instance, on the timestamp served only with --codes-url', () => {
+    const stale = rules.filter((r) => r.alert === 'ErrcodeCodeTableStale');
+    expect(stale).toHaveLength(1);
+    expect(stale[0]!.expr).toBe(`time() - ${METRICS.codeTableLastSuccess} > 86400`);
+    expect(stale[0]!.labels?.['severity']).toBe('warning');
+    expect(stale[0]!.for).toMatch(/^\d+[smh]$/);
   });
 
   // An operator reading both alerts should find the same numbers: the fleet rule is the local detector's
