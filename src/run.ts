@@ -73,6 +73,7 @@ export async function run(config: Config): Promise<void> {
       const s = counts.series[slot]!;
       return { code: s.code, category: s.category, description: errcodeDescriptions(s, table).description };
     },
+    { names: config.dimensions.map((d) => d.name), value: (dim, label) => counts.dimensions[dim]?.values[label] ?? 'other' },
   );
   const alerts = new AlertState(detector);
   const ctx: RunContext = { config, startedMs: Date.now(), counts: () => counts, table: () => table, alerts, log };

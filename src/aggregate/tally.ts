@@ -5,7 +5,7 @@ import { CATEGORIES, categoryByShape, familyOf, type Category } from '../codes/c
 import type { CodeTable } from '../codes/table.js';
 import { OK, OUTCOMES, type LineResult } from '../extract/result.js';
 import { Breakdown } from './breakdown.js';
-import { B_CATEGORIES, BUCKET_HEADER, eventClockSec, type LabelValueInfo, type SeriesInfo, type Snapshot } from './types.js';
+import { B_CATEGORIES, BUCKET_HEADER, eventClockSec, labelKey, type LabelValueInfo, type SeriesInfo, type Snapshot } from './types.js';
 
 /** Codes below this are looked up in a flat array (4 MB): every code of the platform's table fits. */
 const DIRECT_CODES = 1_000_000;
@@ -30,15 +30,6 @@ interface Bucket {
   labels: Map<number, number> | null;
 }
 
-/** The key of a dimension's label among one family's responses in a bucket record. */
-export function labelKey(dim: number, family: number, label: number): number {
-  return (dim * 2 + family) * 65536 + label;
-}
-
-export function parseLabelKey(key: number): { dim: number; family: number; label: number } {
-  const high = Math.floor(key / 65536);
-  return { dim: high >> 1, family: high & 1, label: key % 65536 };
-}
 
 /** The breakdowns counted beside the codes: how many dimensions, their bound, and the values' source. */
 export interface TallyDimensions {

@@ -42,6 +42,8 @@ export interface BucketDelta {
   readonly platform: number;
   readonly codes: readonly number[];
   readonly categories?: Partial<Readonly<Record<Category, number>>>;
+  /** [labelKey, count, ...] for the spike families' responses. */
+  readonly labels?: readonly number[];
 }
 
 /**
@@ -59,6 +61,16 @@ export const B_LABELS = 5;
 export const B_CATEGORIES = 6;
 export const BUCKET_HEADER = B_CATEGORIES + CATEGORIES.length;
 
+/** The key of a dimension's label among one family's responses (family 0 server, 1 platform) in a bucket record. */
+export function labelKey(dim: number, family: number, label: number): number {
+  return (dim * 2 + family) * 65536 + label;
+}
+
+export function parseLabelKey(key: number): { dim: number; family: number; label: number } {
+  const high = Math.floor(key / 65536);
+  return { dim: high >> 1, family: high & 1, label: key % 65536 };
+}
+
 /** Where the bucket record after the one at `at` starts. */
 export function bucketEnd(b: Float64Array, at: number): number {
   return at + BUCKET_HEADER + 2 * (b[at + B_CODES]! + b[at + B_LABELS]!);
@@ -66,14 +78,17 @@ export function bucketEnd(b: Float64Array, at: number): number {
 
 /** The packed form of `deltas`. */
 export function packBuckets(deltas: readonly BucketDelta[]): Float64Array {
-  const out = new Float64Array(deltas.reduce((n, d) => n + BUCKET_HEADER + 2 * Math.floor(d.codes.length / 2), 0));
+  const pairsOf = (list: readonly number[] | undefined): number => Math.floor((list?.length ?? 0) / 2);
+  const out = new Float64Array(deltas.reduce((n, d) => n + BUCKET_HEADER + 2 * (pairsOf(d.codes) + pairsOf(d.labels)), 0));
   let at = 0;
   for (const d of deltas) {
-    const pairs = Math.floor(d.codes.length / 2);
-    out.set([d.sec, d.total, d.server, d.platform, pairs, 0], at);
+    const codes = pairsOf(d.codes);
+    const labels = pairsOf(d.labels);
+    out.set([d.sec, d.total, d.server, d.platform, codes, labels], at);
     CATEGORIES.forEach((c, i) => (out[at + B_CATEGORIES + i] = d.categories?.[c] ?? 0));
-    out.set(d.codes.slice(0, 2 * pairs), at + BUCKET_HEADER);
-    at += BUCKET_HEADER + 2 * pairs;
+    out.set(d.codes.slice(0, 2 * codes), at + BUCKET_HEADER);
+    out.set((d.labels ?? []).slice(0, 2 * labels), at + BUCKET_HEADER + 2 * codes);
+    at += BUCKET_HEADER + 2 * (codes + labels);
   }
   return out;
 }

@@ -238,8 +238,12 @@ function annotationsOf(e: AlertEvent): Record<string, string> {
     `${FAMILY_TEXT[e.family]} spiked to ${percent(e.ratio)} of responses over ${e.window_seconds}s ` +
     `(${e.count} of ${e.total}; baseline ${percent(e.baseline_ratio)})`;
   const top = e.top_codes.map((c) => `${c.code} x${c.count}: ${c.description}`);
-  const description = [`Top codes in the window (since ${e.startsAt}, event time):`, ...top].join('\n');
-  return { summary, description };
+  // Where the errors come from: one annotation per dimension (top_route, top_app, ...) for templates and
+  // routing, and the same lines in the description for people.
+  const places = Object.entries(e.top_labels ?? {}).map(([name, values]) => [`top_${name}`, values.map((v) => `${v.value} (${v.count})`).join(', ')] as const);
+  const where = places.map(([key, text]) => `${key.slice(4)}: ${text}`);
+  const description = [`Top codes in the window (since ${e.startsAt}, event time):`, ...top, ...(where.length > 0 ? ['Where:', ...where] : [])].join('\n');
+  return { summary, description, ...Object.fromEntries(places) };
 }
 
 export class AlertmanagerNotifier {

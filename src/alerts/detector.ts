@@ -1,6 +1,6 @@
 // The spike detector of SPEC "Spike alerts". Per family, a sliding window over per-second rings of event
 // time; each closed second is judged once, against the ratio floor and a slowly learned baseline share.
-import { B_CODES, B_PLATFORM, B_SERVER, B_TOTAL, BUCKET_HEADER, bucketEnd } from '../aggregate/types.js';
+import { B_CODES, B_LABELS, B_PLATFORM, B_SERVER, B_TOTAL, BUCKET_HEADER, bucketEnd, parseLabelKey } from '../aggregate/types.js';
 import { categoryByShape, FAMILIES, familyOf, type Category, type Family } from '../codes/category.js';
 import type { AlertEvent, AlertStatus, TopCode, TopLabel } from './events.js';
 
@@ -27,6 +27,12 @@ export interface SlotDescription {
 
 export type DescribeSlot = (slot: number) => SlotDescription;
 
+/** The dimensions (SPEC "Breakdowns"): their names, and the value of a label. */
+export interface DescribeLabels {
+  readonly names: readonly string[];
+  value(dim: number, label: number): string;
+}
+
 /**
  * Time constant of the baseline, in seconds of non-alerting event time that carried traffic. An hour: a
  * regression that slowly raises the normal error share becomes the new normal within hours, while a spike of
@@ -45,6 +51,12 @@ export const WARM_UP_WINDOWS = 5;
 /** How many codes an event lists. */
 export const TOP_CODES = 5;
 
+/** How many values of each dimension an event lists. */
+export const TOP_LABELS = 5;
+
+/** A dimension's label in the window maps: dim * 65536 + label. */
+const windowLabel = (dim: number, label: number): number => dim * 65536 + label;
+
 const KEEP = 1 - 1 / BASELINE_TIME_CONSTANT_SEC;
 const MAX_DATE_MS = 8.64e15;
 
@@ -57,6 +69,9 @@ class FamilyWindow {
   count = 0;
   /** Responses per series slot in the window; a slot leaves when its count drops to zero. */
   readonly codes = new Map<number, number>();
+  /** The same for the dimensions' labels (windowLabel keys). */
+  readonly labelsPerSec: (Map<number, number> | undefined)[];
+  readonly labels = new Map<number, number>();
 
   firing = false;
   /** Epoch second the current incident started. */
@@ -81,6 +96,7 @@ class FamilyWindow {
   constructor(readonly family: Family, size: number) {
     this.perSec = new Float64Array(size);
     this.codesPerSec = new Array<Map<number, number> | undefined>(size).fill(undefined);
+    this.labelsPerSec = new Array<Map<number, number> | undefined>(size).fill(undefined);
   }
 
   add(ring: number, n: number): void {
@@ -89,10 +105,11 @@ class FamilyWindow {
   }
 
   addCode(ring: number, slot: number, n: number): void {
-    let m = this.codesPerSec[ring];
-    if (!m) this.codesPerSec[ring] = m = new Map();
-    m.set(slot, (m.get(slot) ?? 0) + n);
-    this.codes.set(slot, (this.codes.get(slot) ?? 0) + n);
+    add(this.codesPerSec, this.codes, ring, slot, n);
+  }
+
+  addLabel(ring: number, key: number, n: number): void {
+    add(this.labelsPerSec, this.labels, ring, key, n);
   }
 
   /** Empties one ring slot; returns the family responses it held. */
@@ -100,15 +117,8 @@ class FamilyWindow {
     const n = this.perSec[ring];
     this.perSec[ring] = 0;
     this.count -= n;
-    const m = this.codesPerSec[ring];
-    if (m && m.size > 0) {
-      for (const [slot, c] of m) {
-        const left = (this.codes.get(slot) ?? 0) - c;
-        if (left > 0) this.codes.set(slot, left);
-        else this.codes.delete(slot);
-      }
-      m.clear();
-    }
+    drop(this.codesPerSec[ring], this.codes);
+    drop(this.labelsPerSec[ring], this.labels);
     return n;
   }
 
@@ -130,6 +140,25 @@ class FamilyWindow {
       this.learnedTotal = this.warmUpTotal;
     }
   }
+}
+
+/** Counts n for `key` in ring slot `ring` and in the window's totals. */
+function add(perSec: (Map<number, number> | undefined)[], window: Map<number, number>, ring: number, key: number, n: number): void {
+  let m = perSec[ring];
+  if (!m) perSec[ring] = m = new Map();
+  m.set(key, (m.get(key) ?? 0) + n);
+  window.set(key, (window.get(key) ?? 0) + n);
+}
+
+/** Takes a ring slot's counts out of the window's totals; a key leaves when its count drops to zero. */
+function drop(m: Map<number, number> | undefined, window: Map<number, number>): void {
+  if (!m || m.size === 0) return;
+  for (const [key, c] of m) {
+    const left = (window.get(key) ?? 0) - c;
+    if (left > 0) window.set(key, left);
+    else window.delete(key);
+  }
+  m.clear();
 }
 
 function familyOfCode(code: string): Family | undefined {
@@ -171,7 +200,11 @@ export class SpikeDetector {
   private lateLast = NaN;
   private readonly slotFamily = new Map<number, Family>();
 
-  constructor(options: SpikeOptions, private readonly describe: DescribeSlot) {
+  constructor(
+    options: SpikeOptions,
+    private readonly describe: DescribeSlot,
+    private readonly labels: DescribeLabels = { names: [], value: () => 'other' },
+  ) {
     const { windowSec, minCount, ratio, factor } = options;
     if (!Number.isInteger(windowSec) || windowSec < 1) {
       throw new RangeError(`alert window must be a whole number of seconds, at least 1; got ${windowSec}`);
@@ -241,8 +274,18 @@ export class SpikeDetector {
   }
 
   /** Per dimension, the values with the most of the family's responses in the window, most first. */
-  topLabels(_family: Family): Record<string, TopLabel[]> {
-    return {};
+  topLabels(family: Family): Record<string, TopLabel[]> {
+    const byDim = this.labels.names.map(() => [] as [number, number][]);
+    for (const [key, count] of this.byFamily[family].labels) byDim[Math.floor(key / 65536)]?.push([key % 65536, count]);
+    return Object.fromEntries(
+      byDim.map((entries, d) => [
+        this.labels.names[d]!,
+        entries
+          .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+          .slice(0, TOP_LABELS)
+          .map(([label, count]) => ({ value: this.labels.value(d, label), count })),
+      ]),
+    );
   }
 
   /** Whether the family's spike alert is firing (errcode_alert_active). */
@@ -277,6 +320,11 @@ export class SpikeDetector {
       const slot = b[i]!;
       const n = b[i + 1]!;
       if (n !== 0) this.familyOfSlot(slot, server, platform).addCode(ring, slot, n);
+    }
+    const labelsEnd = end + 2 * b[at + B_LABELS]!;
+    for (let i = end; i < labelsEnd; i += 2) {
+      const { dim, family, label } = parseLabelKey(b[i]!);
+      if (b[i + 1]! !== 0) this.families[family]!.addLabel(ring, windowLabel(dim, label), b[i + 1]!);
     }
   }
 
@@ -333,7 +381,7 @@ export class SpikeDetector {
 
   private quiescent(): boolean {
     if (this.total !== 0) return false;
-    for (const fam of this.families) if (fam.firing || fam.count !== 0 || fam.codes.size !== 0) return false;
+    for (const fam of this.families) if (fam.firing || fam.count !== 0 || fam.codes.size !== 0 || fam.labels.size !== 0) return false;
     return true;
   }
 
@@ -381,6 +429,7 @@ export class SpikeDetector {
       ratio: round6(this.total > 0 ? fam.count / this.total : 0),
       baseline_ratio: round6(this.baselineOf(fam)),
       top_codes: this.topCodes(fam),
+      ...(status === 'firing' && this.labels.names.length > 0 ? { top_labels: this.topLabels(fam.family) } : {}),
     };
   }
 

@@ -24,6 +24,9 @@ export interface Spike {
   readonly seconds: number;
   /** Share of the family's errors among responses during the spike. */
   readonly share: number;
+  /** gateway shape: the spike's errors all come from this route (as logged) and app. */
+  readonly path?: string;
+  readonly app?: string;
 }
 
 export interface GenerateOptions {
@@ -159,7 +162,9 @@ export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<s
     let code = 200;
     const spike = spikes.find((s) => since >= s.at && since < s.at + s.seconds);
     let http = 200;
+    let place: Spike | undefined;
     if (spike && r() < spike.share) {
+      place = spike;
       if (spike.family === 'server' && r() < 0.2) http = pick(r, HTTP_ERRORS);
       else code = pick(r, spike.family === 'server' ? SERVER_SPIKE : PLATFORM_SPIKE);
     } else {
@@ -170,7 +175,7 @@ export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<s
     if (shape === 'gateway' || shape === 'flood') {
       truth.lines++;
       count(http === 200 ? String(code) : `http_${http}`);
-      yield gatewayLine(r, shape, ts, code, http, i, truth);
+      yield gatewayLine(r, shape, ts, code, http, i, truth, place);
       continue;
     }
     const raw = shape === 'raw' || (shape === 'mixed' && r() < 0.3);
@@ -241,9 +246,11 @@ export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<s
   }
 }
 
-function gatewayLine(r: () => number, shape: Shape, ts: string, code: number, http: number, i: number, truth: Truth): string {
-  const { path, template, method } = shape === 'flood' ? { path: `/probe/${hex(r, 12)}.php`, template: '', method: 'GET' } : gatewayRoute(r);
-  const app = shape === 'flood' ? `app_${hex(r, 12)}` : gatewayApp(r);
+function gatewayLine(r: () => number, shape: Shape, ts: string, code: number, http: number, i: number, truth: Truth, spike?: Spike): string {
+  let { path, template, method } = shape === 'flood' ? { path: `/probe/${hex(r, 12)}.php`, template: '', method: 'GET' } : gatewayRoute(r);
+  let app = shape === 'flood' ? `app_${hex(r, 12)}` : gatewayApp(r);
+  if (spike?.path) ({ path, template, method } = { path: spike.path, template: spike.path.replace(/\/[0-9]+(?=\/|$)/g, '/:id'), method: 'POST' });
+  if (spike?.app) app = spike.app;
   if (shape === 'gateway') {
     const labels = (truth.labels ??= { route: {}, app: {}, method: {} });
     for (const [dim, value] of [['route', template], ['app', app], ['method', method]] as const) labels[dim]![value] = (labels[dim]![value] ?? 0) + 1;

@@ -542,3 +542,51 @@ describe('SpikeDetector', () => {
     expect(grown).toBeLessThan(4 * 1024 * 1024);
   });
 });
+
+describe('SpikeDetector places (top_labels)', () => {
+  const names = ['route', 'app'];
+  const values: Record<number, string[]> = { 0: ['none', 'other', '/openapi/v1/orders/:id', '/openapi/v1/token'], 1: ['none', 'other', 'ak_1', 'ak_2'] };
+  const labels = { names, value: (dim: number, label: number) => values[dim]![label]! };
+  const key = (dim: number, family: number, label: number): number => (dim * 2 + family) * 65536 + label;
+
+  /** A second with `errors` server errors on slot 0, split between labels as given. */
+  function placed(sec: number, total: number, errors: number, routes: Record<number, number>, apps: Record<number, number>): BucketDelta {
+    const b = second(sec, total, { 0: errors });
+    const pairs: number[] = [];
+    for (const [l, n] of Object.entries(routes)) pairs.push(key(0, 0, Number(l)), n);
+    for (const [l, n] of Object.entries(apps)) pairs.push(key(1, 0, Number(l)), n);
+    return { ...b, labels: pairs };
+  }
+
+  it('names the places of a firing alert with their exact counts in the window', () => {
+    const det = new SpikeDetector({ ...DEFAULT_SPIKE_OPTIONS, windowSec: 10 }, describeSlot, labels);
+    const events: AlertEvent[] = [];
+    // 20 quiet seconds, then errors: 6 a second on the orders route (app ak_1), 2 on the token route (ak_2).
+    for (let s = 0; s < 20; s++) events.push(...add(det, [placed(T0 + s, 100, 0, {}, {})]));
+    for (let s = 20; s < 40; s++) events.push(...add(det, [placed(T0 + s, 100, 8, { 2: 6, 3: 2 }, { 2: 6, 3: 2 })]));
+    const firing = events.find((e) => e.status === 'firing')!;
+    expect(firing).toBeDefined();
+    // The window holds the seconds since the errors began, 8 errors each.
+    const seconds = firing.count / 8;
+    expect(seconds).toBeGreaterThan(1);
+    expect(firing.top_labels).toEqual({
+      route: [
+        { value: '/openapi/v1/orders/:id', count: 6 * seconds },
+        { value: '/openapi/v1/token', count: 2 * seconds },
+      ],
+      app: [
+        { value: 'ak_1', count: 6 * seconds },
+        { value: 'ak_2', count: 2 * seconds },
+      ],
+    });
+    // Later the window slides: the places count only its own ten seconds (up to T0 + 44, closed by T0 + 45).
+    for (let s = 40; s < 45; s++) add(det, [placed(T0 + s, 100, 8, { 3: 8 }, { 3: 8 })]);
+    add(det, [placed(T0 + 45, 100, 0, {}, {})]);
+    expect(det.topLabels('server').route).toEqual([
+      { value: '/openapi/v1/token', count: 4 * 2 + 5 * 8 },
+      { value: '/openapi/v1/orders/:id', count: 4 * 6 },
+    ]);
+    expect(det.topLabels('platform')).toEqual({ route: [], app: [] });
+    expect(events.filter((e) => e.status === 'resolved').every((e) => e.top_labels === undefined)).toBe(true);
+  });
+});
