@@ -54,6 +54,8 @@ const OPTIONS = {
     lang: str('description language of the live view and summary: zh (default) or en'),
     'dead-letter': str('append every line that could not be counted as ok to this file'),
     'summary-json': str('write the end-of-run summary as JSON to this file'),
+    // The HTML report (src/web/).
+    report: str('write a self-contained HTML report of the run (charts, incidents, top codes) to this file at its end'),
 } as const;
 
 /** yargs takes the `-` of `--alerts -` for a positional; `--alerts=-` keeps it the option's value. */
