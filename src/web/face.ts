@@ -7,7 +7,7 @@ import { eventClockSec } from '../aggregate/types.js';
 import { FAMILIES, type Family } from '../codes/category.js';
 import type { Face, RunContext } from '../face.js';
 import type { Reply, Route } from '../http/server.js';
-import { assetFiles, liveHtml, PAGE_HEADERS, pageAssets, reportHtml } from './assets.js';
+import { ASSET_PATHS, assetFiles, liveHtml, PAGE_HEADERS, pageAssets, reportHtml } from './assets.js';
 import { EventHistory } from './history.js';
 import { buildStatus, IncidentLog, type Status } from './status.js';
 
@@ -20,8 +20,13 @@ export const LIVE_INCIDENTS = 100;
  * buckets), about 170 KB of JSON; see README for the measured size.
  */
 export const REPORT_BUCKETS = 2000;
-/** Incidents a report lists; a pathological log cannot make it grow past this. */
-export const REPORT_INCIDENTS = 1000;
+/**
+ * Incidents a report lists (the latest; the tiles count them all) and codes (the most frequent; the totals
+ * count them all): with the buckets, what bounds its size whatever the log holds. An incident takes up to
+ * about 3 KB (five codes with descriptions, five places of each dimension), a code about 250 bytes.
+ */
+export const REPORT_INCIDENTS = 300;
+export const REPORT_CODES = 300;
 
 const thresholds = (ctx: RunContext): Record<Family, number> =>
   Object.fromEntries(FAMILIES.map((f) => [f, ctx.alerts.threshold(f)])) as Record<Family, number>;
@@ -85,10 +90,10 @@ export function livePageFace(ctx: RunContext): Face | undefined {
     '/api/v1/status': () => json(status()),
   };
   // Assets load on first request: a run whose page nobody opens never reads them.
-  const assets = (): ReturnType<typeof assetFiles> => assetFiles(pageAssets());
-  for (const path of Object.keys(assetFiles({ uplotJs: '', uplotCss: '', appJs: '', css: '' }))) {
+  let files: ReturnType<typeof assetFiles> | undefined;
+  for (const path of Object.values(ASSET_PATHS)) {
     routes[path] = () => {
-      const a = assets()[path]!;
+      const a = (files ??= assetFiles(pageAssets()))[path]!;
       return { contentType: a.contentType, body: a.body, headers: { ...PAGE_HEADERS, 'Cache-Control': 'no-cache' } };
     };
   }
@@ -130,9 +135,10 @@ export function reportFace(ctx: RunContext): Face | undefined {
       inputEnded: true,
       nowMs: Date.now(),
     });
+    const report: Status = { ...data, codes: data.codes.slice(0, REPORT_CODES) };
     const title = `errcode-stream report ${data.generated_at.slice(0, 19).replace('T', ' ')}Z`;
     try {
-      writeFileSync(file, reportHtml(pageAssets(), data, title));
+      writeFileSync(file, reportHtml(pageAssets(), report, title));
     } catch (err) {
       ctx.log(`--report ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }

@@ -178,6 +178,32 @@ describe('the report', () => {
     expect(() => reportHtml({ uplotJs: 'x="</script>"', uplotCss: '', appJs: '', css: '' }, {}, '')).toThrow(/inline script/);
   });
 
+  it('stays under 2 MB for a day with every bucket, the most incidents it lists and every code counted', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'errcode-report-')), 'day.html');
+    const value = (i: number): string => `/openapi/v1/${'segment/'.repeat(14)}${i}`.slice(0, 128);
+    const labels = Object.fromEntries(['route', 'app', 'method'].map((d) => [d, Array.from({ length: 5 }, (_, i) => ({ value: value(i), count: 1e6 + i }))]));
+    const pairs = Array.from({ length: 100 }, (_, i) => ({ value: value(i), code: '5021', category: 'server' as const, count: 1e6 + i }));
+    const run = fakeRun({ route: pairs, app: pairs, method: pairs }, { report: file });
+    run.counts.counts.fill(123_456);
+    const face = reportFace(run.ctx)!;
+    const day = 86_400;
+    for (let s = 0; s < day; s += 3600) {
+      face.flush!(run.snapshot(Array.from({ length: 3600 }, (_, i) => ({ ...second(T0 + s + i, 278), categories: Object.fromEntries(CATEGORIES.map((c) => [c, 34.75])) }))));
+    }
+    for (let i = 0; i < 1000; i++) {
+      const at = new Date((T0 + i * 60) * 1000).toISOString();
+      const event = { ...firingEvent(i % 2 ? 'server' : 'platform', at, labels), top_codes: Array.from({ length: 5 }, () => ({ code: '500001', count: 123456, description: '无效的签名'.repeat(12) })) };
+      face.alerts!([event, { ...event, status: 'resolved', endsAt: at }]);
+    }
+    face.stop!('eof');
+    const size = readFileSync(file).length;
+    console.log(`worst-case day report: ${size} bytes`);
+    expect(size).toBeLessThan(2 * 1024 * 1024);
+    const data = JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(readFileSync(file, 'utf8'))![1]!);
+    expect(data.history.step_seconds).toBe(60);
+    expect(data.alerts.incidents).toHaveLength(300);
+  });
+
   it('is written once, when the input ends or the run stops', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'errcode-report-')), 'r.html');
     const run = fakeRun({}, { report: file });
