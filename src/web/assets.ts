@@ -80,6 +80,7 @@ const head = (title: string): string =>
   `<meta name="color-scheme" content="light">\n<title>${title}</title>\n`;
 
 const NOSCRIPT = '<noscript>This page needs JavaScript; the same numbers are at /metrics and /api/v1/status.</noscript>';
+const NOSCRIPT_REPORT = '<noscript>This report needs JavaScript to draw its charts and tables.</noscript>';
 
 /** The live page: a shell the script fills from /api/v1/status. */
 export function liveHtml(): string {
@@ -127,6 +128,6 @@ export function reportHtml(a: PageAssets, data: unknown, title: string): string 
     `<style>${styles[0]}</style>\n<style>${styles[1]}</style>\n` +
     `<script id="report-data" type="application/json">${scriptSafeJson(data)}</script>\n` +
     `<script>${scripts[0]}</script>\n<script type="module">${scripts[1]}</script>\n` +
-    `</head>\n<body>\n<main id="app" data-mode="report"></main>\n${NOSCRIPT}\n</body>\n</html>\n`
+    `</head>\n<body>\n<main id="app" data-mode="report"></main>\n${NOSCRIPT_REPORT}\n</body>\n</html>\n`
   );
 }

@@ -47,6 +47,9 @@ td.text { white-space: normal; overflow-wrap: anywhere; word-break: break-word; 
 .badge.firing { background: var(--alert); color: #fff; }
 .badge.resolved { background: #dcfce7; color: var(--ok); }
 .health-bad { color: var(--warn); font-weight: 600; }
+.uplot .u-legend { font-size: 12px; }
+.uplot .u-legend .u-series th { font-weight: 500; }
+.uplot .u-legend .u-series > * { padding: 2px 4px; }
 footer { color: var(--muted); font-size: 12px; margin: 12px 0; }
 @media (max-width: 520px) { main { padding: 8px; } .tile .v { font-size: 19px; } th, td { padding: 3px 4px; } }
 `;
