@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate, generateFile } from '../../dist/tools/generate.js';
 import { startMetricsServer } from '../../dist/http/server.js';
 import { livePageFace, reportFace } from '../../dist/web/face.js';
-import { canvasInk, launchBrowser, tableRows, watchedPage, type WatchedPage } from '../support/browser.js';
+import { canvasInk, closeWatched, launchBrowser, tableRows, watchedPage, type WatchedPage } from '../support/browser.js';
 import { startCli } from '../support/cli.js';
 import { ROOT, runCli, type SummaryJson } from '../support/exec.js';
 import { parseExposition, samples, sum, type Sample } from '../support/exposition.js';
@@ -152,7 +152,7 @@ describe('the live page', () => {
         new Set(['/', '/assets/uplot/uPlot.min.css', '/assets/page.css', '/assets/uplot/uPlot.iife.min.js', '/assets/page.js', '/api/v1/status', '/assets/favicon.svg']),
       );
     } finally {
-      await w.context.close();
+      await closeWatched(w);
       cli.proc.stdin!.end();
       await cli.stop();
     }
@@ -187,7 +187,7 @@ describe('the live page', () => {
       expect(overflow).toBeLessThanOrEqual(0);
       expect(w.consoleErrors).toEqual([]);
     } finally {
-      await w.context.close();
+      await closeWatched(w);
       cli.proc.stdin!.end();
       await cli.stop();
     }
@@ -228,7 +228,7 @@ describe('the live page behind a web config', () => {
         await w.page.waitForFunction(() => document.querySelector('#tile-responses .v')?.textContent === '200', undefined, { timeout: 10_000 });
         expect(w.consoleErrors).toEqual([]);
       } finally {
-        await w.context.close();
+        await closeWatched(w);
       }
     } finally {
       cli.proc.stdin!.end();
@@ -301,7 +301,7 @@ describe('--report', () => {
       expect(w.blocked).toEqual([]);
       expect(w.requests).toEqual([`file://${report}`]);
     } finally {
-      await w.context.close();
+      await closeWatched(w);
     }
   });
 
@@ -311,14 +311,17 @@ describe('--report', () => {
     writeFileSync(log, '');
     const report = join(dir, 'follow.html');
     const cli = await startCli([log, '--follow', '--from-start', '--output', 'none', '--listen', '127.0.0.1:0', '--report', report]);
-    appendFileSync(log, body);
-    for (let i = 0; ; i++) {
-      const status = (await (await fetch(`${originOf(cli.url)}/api/v1/status`)).json()) as StatusJson;
-      if (status.input.lines['total'] === truth.lines) break;
-      if (i > 100) throw new Error('the follower did not read the lines');
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      appendFileSync(log, body);
+      for (let i = 0; ; i++) {
+        const status = (await (await fetch(`${originOf(cli.url)}/api/v1/status`)).json()) as StatusJson;
+        if (status.input.lines['total'] === truth.lines) break;
+        if (i > 100) throw new Error('the follower did not read the lines');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      expect(await cli.stop()).toBe(0);
     }
-    expect(await cli.stop()).toBe(0);
     const data = reportData(report);
     expect(data.input.lines['total']).toBe(truth.lines);
     expect(data.history.t.length).toBeGreaterThan(50);
@@ -384,7 +387,7 @@ describe('hostile values', () => {
       expect(descriptions).toEqual(HOSTILE);
       await expectNothingRan(w, (u) => u.startsWith(`${origin}/`));
     } finally {
-      await w.context.close();
+      await closeWatched(w);
       cli.proc.stdin!.end();
       expect(await cli.stop()).toBe(0);
     }
@@ -395,7 +398,7 @@ describe('hostile values', () => {
       expect((await tableRows(r.page, '#codes')).map((row) => row[4])).toEqual(HOSTILE.map((_, i) => HOSTILE[(i + 1) % HOSTILE.length]));
       await expectNothingRan(r, (u) => u === `file://${report}`);
     } finally {
-      await r.context.close();
+      await closeWatched(r);
     }
   });
 
@@ -419,7 +422,7 @@ describe('hostile values', () => {
       expect(await w.page.textContent('#incidents')).toContain(HOSTILE[3]);
       await expectNothingRan(w, (u) => u.startsWith(`${origin}/`));
     } finally {
-      await w.context.close();
+      await closeWatched(w);
       await server.close();
     }
     const face = reportFace(run.ctx)!;
@@ -432,7 +435,7 @@ describe('hostile values', () => {
       expect(await r.page.textContent('#firing .alert')).toContain(HOSTILE[1]);
       await expectNothingRan(r, (u) => u === `file://${report}`);
     } finally {
-      await r.context.close();
+      await closeWatched(r);
     }
   });
 });

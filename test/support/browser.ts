@@ -8,7 +8,11 @@
  *     const page = await watchedPage(browser, 'http://127.0.0.1:9477');
  *     await page.page.goto(...); expect(page.consoleErrors).toEqual([]);
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { ROOT } from './exec.js';
 
 export const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -38,10 +42,28 @@ export interface WatchedPage {
   readonly dialogs: string[];
 }
 
-/** A new context and page that record console errors, requests and dialogs. */
+// Under c8 (NODE_V8_COVERAGE set), the page's script is measured in the browser too: chromium's V8 coverage
+// of /assets/page.js is written where c8 collects Node's, under the name of the file it was served from
+// (dist/web/page/app.js, less its last line), so c8 maps it through the source map onto src/web/page/app.ts.
+const COVERAGE_DIR = process.env['NODE_V8_COVERAGE'];
+const APP_JS = pathToFileURL(join(ROOT, 'dist/web/page/app.js')).href;
+let coverageFiles = 0;
+
+/** Closes the page's context, writing its coverage of the page's script first. */
+export async function closeWatched(w: WatchedPage): Promise<void> {
+  if (COVERAGE_DIR) {
+    const entries = await w.page.coverage.stopJSCoverage().catch(() => []);
+    const result = entries.filter((e) => /\/assets\/page\.js$/.test(e.url)).map((e) => ({ scriptId: '0', url: APP_JS, functions: e.functions }));
+    if (result.length > 0) writeFileSync(join(COVERAGE_DIR, `coverage-browser-${process.pid}-${++coverageFiles}.json`), JSON.stringify({ result }));
+  }
+  await w.context.close();
+}
+
+/** A new context and page that record console errors, requests and dialogs (close it with closeWatched). */
 export async function watchedPage(browser: Browser, options: BrowserContextOptions = {}): Promise<WatchedPage> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...options });
   const page = await context.newPage();
+  if (COVERAGE_DIR) await page.coverage.startJSCoverage({ resetOnNavigation: false });
   const consoleErrors: string[] = [];
   const requests: string[] = [];
   const dialogs: string[] = [];
