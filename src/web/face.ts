@@ -8,7 +8,7 @@ import { FAMILIES, type Family } from '../codes/category.js';
 import type { Face, RunContext } from '../face.js';
 import type { Reply, Route } from '../http/server.js';
 import { ASSET_PATHS, assetFiles, liveHtml, PAGE_HEADERS, pageAssets, reportHtml } from './assets.js';
-import { EventHistory } from './history.js';
+import { RecentHistory, RunHistory } from './history.js';
 import { buildStatus, IncidentLog, type Status } from './status.js';
 
 /** The live charts span the last 15 minutes of event time; the share chart's window needs the seconds before. */
@@ -56,7 +56,7 @@ const json = (body: unknown): Reply => ({
 /** `GET /`, `/api/v1/status` and the assets; only where there is an endpoint. */
 export function livePageFace(ctx: RunContext): Face | undefined {
   if (!ctx.config.listen) return undefined;
-  const history = new EventHistory({ maxBuckets: LIVE_SPAN_SEC + ctx.config.alertWindowSec + 120, keepSec: LIVE_SPAN_SEC + ctx.config.alertWindowSec });
+  const history = new RecentHistory(LIVE_SPAN_SEC + ctx.config.alertWindowSec);
   const incidents = new IncidentLog(LIVE_INCIDENTS);
   const rate = new ArrivalRate();
   let inputEnded = false;
@@ -119,7 +119,7 @@ export function livePageFace(ctx: RunContext): Face | undefined {
 export function reportFace(ctx: RunContext): Face | undefined {
   const file = ctx.config.report;
   if (file === undefined) return undefined;
-  const history = new EventHistory({ maxBuckets: REPORT_BUCKETS });
+  const history = new RunHistory(REPORT_BUCKETS);
   const incidents = new IncidentLog(REPORT_INCIDENTS);
   let written = false;
   const write = (): void => {

@@ -9,7 +9,7 @@ import { packBuckets, type BucketDelta } from '../../dist/aggregate/types.js';
 import { CATEGORIES } from '../../dist/codes/category.js';
 import { reportHtml, scriptSafeJson } from '../../dist/web/assets.js';
 import { livePageFace, reportFace } from '../../dist/web/face.js';
-import { EventHistory, STEPS } from '../../dist/web/history.js';
+import { RecentHistory, RunHistory, STEPS } from '../../dist/web/history.js';
 import { buildStatus, IncidentLog, places } from '../../dist/web/status.js';
 import { fakeRun, firingEvent } from '../support/fake-run.js';
 
@@ -24,9 +24,9 @@ function second(sec: number, total = 10): BucketDelta {
 
 const sumOf = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
-describe('EventHistory', () => {
+describe('RunHistory', () => {
   it('folds deltas of the same second together, in any order', () => {
-    const h = new EventHistory({ maxBuckets: 100 });
+    const h = new RunHistory(100);
     h.add(packBuckets([second(T0 + 2), second(T0), second(T0 + 2, 20)]), THRESHOLDS);
     const j = h.toJSON();
     expect(j.step_seconds).toBe(1);
@@ -35,17 +35,16 @@ describe('EventHistory', () => {
     expect(j.server).toEqual([1, 3]);
     expect(j.categories.success).toEqual([9, 27]);
     expect(j.threshold.server).toEqual([0.05, 0.05]);
-    expect(h.newestSec).toBe(T0 + 2);
   });
 
   it('coarsens its step through the clock steps as a run grows, keeping every count', () => {
-    const h = new EventHistory({ maxBuckets: 100 });
+    const h = new RunHistory(100);
     // A day, in flushes of ten minutes.
     for (let s = 0; s < 86_400; s += 600) h.add(packBuckets(Array.from({ length: 600 }, (_, i) => second(T0 + s + i))), { server: 0.05 + s / 1e7, platform: 0.05 });
     const j = h.toJSON();
     expect(STEPS).toContain(j.step_seconds);
     expect(j.step_seconds).toBe(1800);
-    expect(j.t.length).toBeLessThanOrEqual(100);
+    expect(h.size).toBe(48);
     expect(sumOf(j.total)).toBe(864_000);
     expect(sumOf(j.categories.server)).toBe(86_400);
     expect(j.t.every((t) => t % j.step_seconds === 0)).toBe(true);
@@ -53,21 +52,41 @@ describe('EventHistory', () => {
     expect(j.threshold.server[j.threshold.server.length - 1]).toBeCloseTo(0.05 + 85_800 / 1e7, 9);
   });
 
-  it('keeps only the last keepSec seconds when asked to, dropping late ones', () => {
-    const h = new EventHistory({ maxBuckets: 110, keepSec: 100 });
-    for (let s = 0; s < 1000; s += 10) h.add(packBuckets(Array.from({ length: 10 }, (_, i) => second(T0 + s + i))), THRESHOLDS);
-    h.add(packBuckets([second(T0 + 5)]), THRESHOLDS);
-    const j = h.toJSON(T0 + 900);
-    expect(j.step_seconds).toBe(1);
-    expect(j.t[0]).toBe(T0 + 900);
-    expect(j.t[j.t.length - 1]).toBe(T0 + 999);
-    expect(h.size).toBeLessThanOrEqual(110);
+  it('reuses the slots that merging frees, and doubles its step past a day', () => {
+    const h = new RunHistory(4);
+    // Ten sparse seconds a week apart, then two more: the step passes the list of clock steps.
+    for (let i = 0; i < 12; i++) h.add(packBuckets([second(T0 + i * 7 * 86_400)]), THRESHOLDS);
+    expect(h.stepSeconds).toBeGreaterThan(86_400);
+    expect(h.size).toBeLessThanOrEqual(4);
+    expect(sumOf(h.toJSON().total)).toBe(120);
   });
 
   it('puts seconds before 1970 into the bucket that starts at or before them', () => {
-    const h = new EventHistory({ maxBuckets: 1 });
+    const h = new RunHistory(1);
     h.add(packBuckets([second(-7), second(-3)]), THRESHOLDS);
     expect(h.toJSON().t).toEqual([-10]);
+  });
+});
+
+describe('RecentHistory', () => {
+  it('keeps only the last keepSec seconds, dropping late ones', () => {
+    const h = new RecentHistory(100);
+    expect(h.newestSec).toBeNaN();
+    for (let s = 0; s < 1000; s += 10) h.add(packBuckets(Array.from({ length: 10 }, (_, i) => second(T0 + s + i))), THRESHOLDS);
+    h.add(packBuckets([second(T0 + 5), second(T0 + 950, 5)]), THRESHOLDS);
+    expect(h.newestSec).toBe(T0 + 999);
+    const j = h.toJSON(T0 + 950);
+    expect(j.step_seconds).toBe(1);
+    expect(j.t[0]).toBe(T0 + 950);
+    expect(j.total[0]).toBe(15);
+    expect(j.t[j.t.length - 1]).toBe(T0 + 999);
+    expect(h.toJSON().t).toHaveLength(100);
+  });
+
+  it('skips seconds that left the quarter hour before they arrived, and seconds without a time', () => {
+    const h = new RecentHistory(10);
+    h.add(packBuckets([second(T0 + 10), second(NaN), second(T0 + 0)]), THRESHOLDS);
+    expect(h.toJSON().t).toEqual([T0 + 10]);
   });
 });
 
