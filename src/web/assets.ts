@@ -82,14 +82,18 @@ const head = (title: string): string =>
 const NOSCRIPT = '<noscript>This page needs JavaScript; the same numbers are at /metrics and /api/v1/status.</noscript>';
 const NOSCRIPT_REPORT = '<noscript>This report needs JavaScript to draw its charts and tables.</noscript>';
 
-/** The live page: a shell the script fills from /api/v1/status. */
+/**
+ * The live page: a shell the script fills from /api/v1/status. Its references are relative, so the page also
+ * works behind a reverse proxy that serves the endpoint under a path of its own.
+ */
 export function liveHtml(): string {
+  const at = (path: string): string => path.slice(1);
   return (
     '<!doctype html>\n<html lang="zh">\n<head>\n' +
     head('errcode-stream') +
-    `<link rel="icon" href="${ASSET_PATHS.icon}" type="image/svg+xml">\n` +
-    `<link rel="stylesheet" href="${ASSET_PATHS.uplotCss}">\n<link rel="stylesheet" href="${ASSET_PATHS.css}">\n` +
-    `<script src="${ASSET_PATHS.uplotJs}" defer></script>\n<script type="module" src="${ASSET_PATHS.appJs}"></script>\n` +
+    `<link rel="icon" href="${at(ASSET_PATHS.icon)}" type="image/svg+xml">\n` +
+    `<link rel="stylesheet" href="${at(ASSET_PATHS.uplotCss)}">\n<link rel="stylesheet" href="${at(ASSET_PATHS.css)}">\n` +
+    `<script src="${at(ASSET_PATHS.uplotJs)}" defer></script>\n<script type="module" src="${at(ASSET_PATHS.appJs)}"></script>\n` +
     `</head>\n<body>\n<main id="app" data-mode="live"></main>\n${NOSCRIPT}\n</body>\n</html>\n`
   );
 }

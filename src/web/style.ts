@@ -51,5 +51,10 @@ td.text { white-space: normal; overflow-wrap: anywhere; word-break: break-word; 
 .uplot .u-legend .u-series th { font-weight: 500; }
 .uplot .u-legend .u-series > * { padding: 2px 4px; }
 footer { color: var(--muted); font-size: 12px; margin: 12px 0; }
-@media (max-width: 520px) { main { padding: 8px; } .tile .v { font-size: 19px; } th, td { padding: 3px 4px; } }
+@media (max-width: 520px) {
+  main { padding: 8px; } .tile .v { font-size: 19px; } th, td { padding: 3px 4px; }
+  td.text { min-width: 9em; }
+  /* A phone keeps the code, its count and its description; the category is in the code's shape. */
+  #codes th:nth-child(2), #codes td:nth-child(2), #codes th:nth-child(4), #codes td:nth-child(4) { display: none; }
+}
 `;

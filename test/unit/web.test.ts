@@ -167,7 +167,7 @@ describe('the live page face', () => {
     expect(s.history.t).toEqual([T0, T0 + 10]);
     expect(s.alerts.incidents).toHaveLength(1);
     const page = await face.routes!['/']!(new URLSearchParams());
-    expect(String(page.body)).toContain('<script type="module" src="/assets/page.js">');
+    expect(String(page.body)).toContain('<script type="module" src="assets/page.js">');
     const js = await face.routes!['/assets/page.js']!(new URLSearchParams());
     expect(js.contentType).toMatch(/^text\/javascript/);
     expect(String(js.body)).not.toContain('sourceMappingURL');
