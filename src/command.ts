@@ -54,6 +54,11 @@ const OPTIONS = {
     lang: str('description language of the live view and summary: zh (default) or en'),
     'dead-letter': str('append every line that could not be counted as ok to this file'),
     'summary-json': str('write the end-of-run summary as JSON to this file'),
+    label: { type: 'string', array: true, describe: 'count by a dimension NAME read at PATH (NAME=PATH); repeatable; replaces the defaults route, app, method' },
+    labels: { type: 'boolean', describe: 'count by the dimensions (default); --no-labels turns them off' },
+    'route-pattern': { type: 'string', array: true, describe: 'a route template matched first, e.g. /openapi/v1/orders/:id (* for the rest); repeatable' },
+    'max-label-values': str('values of a dimension with their own series (default 100); the rest count as other'),
+    'max-label-series': str('series of a dimension (default 2000); past it new pairs count under code="other"'),
     // The HTML report (src/web/).
     report: str('write a self-contained HTML report of the run (charts, incidents, top codes) to this file at its end'),
 } as const;

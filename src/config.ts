@@ -3,6 +3,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fieldPaths, type FieldPaths } from './extract/paths.js';
+import { DEFAULT_DIMENSIONS, kindOf, MAX_DIMENSIONS, RESERVED_LABEL_NAMES, type DimensionSpec } from './labels/dimensions.js';
+import { parseRoutePattern, RoutePatternError, type RoutePattern } from './labels/route.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -44,6 +46,11 @@ export interface Config {
   readonly lang: 'zh' | 'en';
   readonly deadLetter: string | undefined;
   readonly summaryJson: string | undefined;
+  /** The breakdowns (SPEC "Breakdowns"); their lookup lists are also in paths.dims. */
+  readonly dimensions: readonly DimensionSpec[];
+  readonly routePatterns: readonly RoutePattern[];
+  readonly maxLabelValues: number;
+  readonly maxLabelSeries: number;
   /** --report: the self-contained HTML report written at the end of the run. */
   readonly report: string | undefined;
 }
@@ -184,6 +191,42 @@ function optString(flag: string, v: unknown): string | undefined {
   return String(v);
 }
 
+/** `--label NAME=PATH` values, or the defaults; none with --no-labels. */
+function dimensions(flags: Flags): DimensionSpec[] {
+  const given = list('label', flags['label']);
+  if (flags['labels'] === false) {
+    if (given.length > 0) throw new UsageError('--no-labels turns the dimensions off; it cannot go with --label');
+    return [];
+  }
+  if (given.length === 0) return [...DEFAULT_DIMENSIONS];
+  if (given.length > MAX_DIMENSIONS) throw new UsageError(`--label: at most ${MAX_DIMENSIONS} dimensions; ${given.length} were given`);
+  const seen = new Set<string>();
+  return given.map((text) => {
+    const eq = text.indexOf('=');
+    if (eq < 0) throw new UsageError(`--label ${JSON.stringify(text)}: expected NAME=PATH, such as route=request.path`);
+    const name = text.slice(0, eq);
+    const path = text.slice(eq + 1);
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new UsageError(`--label ${JSON.stringify(text)}: ${JSON.stringify(name)} is not a label name (lower case letters, digits and _, not first a digit)`);
+    if (name.startsWith('__')) throw new UsageError(`--label ${JSON.stringify(text)}: names starting with __ are Prometheus's own`);
+    if (RESERVED_LABEL_NAMES.includes(name)) throw new UsageError(`--label ${JSON.stringify(text)}: ${JSON.stringify(name)} is taken (${RESERVED_LABEL_NAMES.join(', ')} are reserved)`);
+    if (seen.has(name)) throw new UsageError(`--label ${name}: given twice`);
+    seen.add(name);
+    if (path === '' || path.split('.').some((k) => k === '')) throw new UsageError(`--label ${JSON.stringify(text)}: expected a dotted path after =, such as request.path`);
+    return { name, kind: kindOf(name), paths: [path.split('.')] };
+  });
+}
+
+function routePatterns(flags: Flags, dims: readonly DimensionSpec[]): RoutePattern[] {
+  const texts = list('route-pattern', flags['route-pattern']);
+  if (texts.length > 0 && !dims.some((d) => d.kind === 'route')) throw new UsageError('--route-pattern shapes the route dimension, and there is none (see --label)');
+  try {
+    return texts.map(parseRoutePattern);
+  } catch (err) {
+    if (err instanceof RoutePatternError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** The flags as yargs parsed them (kebab-case keys). */
 export type Flags = Record<string, unknown>;
 
@@ -227,6 +270,12 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
   const prefix = String(flags['metrics-prefix'] ?? 'errcode_');
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) throw new UsageError(`--metrics-prefix ${JSON.stringify(prefix)}: not a valid Prometheus metric name prefix`);
 
+  const dims = dimensions(flags);
+  const maxLabelValues = positiveInt('max-label-values', flags['max-label-values'] ?? 100);
+  if (maxLabelValues > 1000) throw new UsageError(`--max-label-values ${maxLabelValues}: at most 1000 (each value is a set of series in every scrape)`);
+  const maxLabelSeries = positiveInt('max-label-series', flags['max-label-series'] ?? 2000);
+  if (maxLabelSeries > 100_000) throw new UsageError(`--max-label-series ${maxLabelSeries}: at most 100000`);
+
   return {
     inputs,
     follow,
@@ -234,7 +283,12 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     stateFile,
     engine: oneOf('engine', flags['engine'] ?? 'fast', ['fast', 'reference'] as const),
     maxLineBytes: parseSize('max-line-bytes', String(flags['max-line-bytes'] ?? '1MiB')),
-    paths: fieldPaths(fieldPath('code-field', flags['code-field']), fieldPath('status-field', flags['status-field']), fieldPath('time-field', flags['time-field'])),
+    paths: fieldPaths(
+      fieldPath('code-field', flags['code-field']),
+      fieldPath('status-field', flags['status-field']),
+      fieldPath('time-field', flags['time-field']),
+      dims.map((d) => d.paths),
+    ),
     codes,
     codesUrl: flags['codes-url'] === undefined ? undefined : url('codes-url', String(flags['codes-url'])),
     codesRefreshMs: atLeastASecond('codes-refresh', String(flags['codes-refresh'] ?? '1h')),
@@ -255,6 +309,10 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean): Config {
     lang: oneOf('lang', flags['lang'] ?? 'zh', ['zh', 'en'] as const),
     deadLetter,
     summaryJson,
+    dimensions: dims,
+    routePatterns: routePatterns(flags, dims),
+    maxLabelValues,
+    maxLabelSeries,
     report,
   };
 }

@@ -71,7 +71,7 @@ async function serve(config: Config, list: readonly Face[], healthy: () => boole
 export async function run(config: Config): Promise<void> {
   let table = await tableOrUsageError(config);
   // The faces read the engine's counters; the engine starts once they have said what they need of the reader.
-  const counts = new Counts();
+  const counts = new Counts(config.dimensions.map((d) => d.name));
   const detector = new SpikeDetector(
     { windowSec: config.alertWindowSec, minCount: config.alertMinCount, ratio: config.alertRatio, factor: config.alertFactor },
     (slot) => {
@@ -90,6 +90,10 @@ export async function run(config: Config): Promise<void> {
       maxLineBytes: config.maxLineBytes,
       paths: config.paths,
       maxUnlisted: config.maxUnlistedCodes,
+      dimensions: config.dimensions,
+      routePatterns: config.routePatterns,
+      maxLabelValues: config.maxLabelValues,
+      maxLabelSeries: config.maxLabelSeries,
       enriched: config.output === 'enriched',
       deadLetter: config.deadLetter,
       follow: config.follow,

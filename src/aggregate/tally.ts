@@ -4,7 +4,8 @@
 import { CATEGORIES, categoryByShape, familyOf, type Category } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
 import { OK, OUTCOMES, type LineResult } from '../extract/result.js';
-import { B_CATEGORIES, BUCKET_HEADER, eventClockSec, type SeriesInfo, type Snapshot } from './types.js';
+import { Breakdown } from './breakdown.js';
+import { B_CATEGORIES, BUCKET_HEADER, eventClockSec, type LabelValueInfo, type SeriesInfo, type Snapshot } from './types.js';
 
 /** Codes below this are looked up in a flat array (4 MB): every code of the platform's table fits. */
 const DIRECT_CODES = 1_000_000;
@@ -25,6 +26,26 @@ interface Bucket {
   platform: number;
   readonly categories: Float64Array;
   codes: Map<number, number> | null;
+  /** Family responses by labelKey. */
+  labels: Map<number, number> | null;
+}
+
+/** The key of a dimension's label among one family's responses in a bucket record. */
+export function labelKey(dim: number, family: number, label: number): number {
+  return (dim * 2 + family) * 65536 + label;
+}
+
+export function parseLabelKey(key: number): { dim: number; family: number; label: number } {
+  const high = Math.floor(key / 65536);
+  return { dim: high >> 1, family: high & 1, label: key % 65536 };
+}
+
+/** The breakdowns counted beside the codes: how many dimensions, their bound, and the values' source. */
+export interface TallyDimensions {
+  readonly count: number;
+  readonly maxSeries: number;
+  /** Values admitted since the last flush (the label resolver's). */
+  readonly takeValues: () => LabelValueInfo[];
 }
 
 /** Event-time checkpoints (ReaderConfig.checkpointEveryMs): called with the boundary before the line that reaches it is counted. */
@@ -53,6 +74,7 @@ export class Tally {
   private nextCheckpointMs = NaN;
   /** A line far ahead of the clock was seen: a second one confirms the jump. */
   private jumpSeen = false;
+  private readonly breakdown: Breakdown | null;
   private lastLineMs = 0;
   private eventLagSec = NaN;
   dirty = false;
@@ -61,8 +83,10 @@ export class Tally {
     private table: CodeTable,
     private readonly maxUnlisted: number,
     private readonly checkpoints?: { readonly everyMs: number; readonly hook: CheckpointHook },
+    private readonly dimensions?: TallyDimensions,
   ) {
     this.registerTable();
+    this.breakdown = dimensions && dimensions.count > 0 ? new Breakdown(dimensions.count, dimensions.maxSeries) : null;
   }
 
   /** A reloaded table: listed codes get their series now; every code is classified again when next seen. */
@@ -112,6 +136,17 @@ export class Tally {
       else b.platform++;
       const codes = (b.codes ??= new Map());
       codes.set(slot, (codes.get(slot) ?? 0) + 1);
+    }
+    const breakdown = this.breakdown;
+    if (breakdown !== null) {
+      breakdown.count(r.labels, this.series[slot]!);
+      if (fam >= 0) {
+        const labels = (b.labels ??= new Map());
+        for (let d = 0; d < r.labels.length; d++) {
+          const key = labelKey(d, fam, r.labels[d]!);
+          labels.set(key, (labels.get(key) ?? 0) + 1);
+        }
+      }
     }
     return slot;
   }
@@ -165,7 +200,7 @@ export class Tally {
   /** A consistent copy of everything counted so far, with the bucket deltas since the previous flush. */
   flush(checkpointMs = NaN): Snapshot {
     let size = 0;
-    for (const b of this.pending.values()) size += BUCKET_HEADER + 2 * (b.codes?.size ?? 0);
+    for (const b of this.pending.values()) size += BUCKET_HEADER + 2 * ((b.codes?.size ?? 0) + (b.labels?.size ?? 0));
     const buckets = new Float64Array(size);
     let at = 0;
     for (const b of this.pending.values()) {
@@ -174,15 +209,16 @@ export class Tally {
       buckets[at + 2] = b.server;
       buckets[at + 3] = b.platform;
       buckets[at + 4] = b.codes?.size ?? 0;
-      buckets[at + 5] = 0;
+      buckets[at + 5] = b.labels?.size ?? 0;
       buckets.set(b.categories, at + B_CATEGORIES);
       at += BUCKET_HEADER;
-      if (b.codes) {
-        for (const [slot, n] of b.codes) {
-          buckets[at++] = slot;
+      for (const map of [b.codes, b.labels]) {
+        if (!map) continue;
+        for (const [key, n] of map) {
+          buckets[at++] = key;
           buckets[at++] = n;
         }
-        b.codes.clear();
+        map.clear();
       }
       if (this.spare.length < MAX_SPARE_BUCKETS) this.spare.push(b);
     }
@@ -197,9 +233,9 @@ export class Tally {
       bytes: this.bytes,
       added,
       counts: this.counts.slice(0, this.series.length),
-      labelValues: [],
-      labelPairs: [],
-      labelCounts: [],
+      labelValues: this.dimensions?.takeValues() ?? [],
+      labelPairs: this.breakdown?.takeAdded() ?? [],
+      labelCounts: this.breakdown?.snapshot() ?? [],
       buckets,
       lastLineMs: this.lastLineMs,
       eventLagSec: this.eventLagSec,
@@ -215,7 +251,7 @@ export class Tally {
         b.sec = sec;
         b.total = b.server = b.platform = 0;
         b.categories.fill(0);
-      } else b = { sec, total: 0, server: 0, platform: 0, categories: new Float64Array(CATEGORIES.length), codes: null };
+      } else b = { sec, total: 0, server: 0, platform: 0, categories: new Float64Array(CATEGORIES.length), codes: null, labels: null };
       this.pending.set(sec, b);
     }
     this.last = b;

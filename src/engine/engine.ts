@@ -11,7 +11,8 @@ import { takeReaderThread } from './spawn.js';
 
 /** One dimension's counters (SPEC "Breakdowns"): its values by label index and its (value, code) pairs. */
 export class DimensionCounts {
-  readonly values: string[] = [];
+  /** By label index: `none` and `other`, then the admitted values. */
+  readonly values: string[] = ['none', 'other'];
   readonly pairs: LabelPairInfo[] = [];
   counts: Float64Array = new Float64Array(0);
 

@@ -2,14 +2,21 @@
 import type { Snapshot } from '../aggregate/types.js';
 import type { CodeEntry } from '../codes/builtin.js';
 import type { FieldPaths } from '../extract/paths.js';
+import type { DimensionSpec } from '../labels/dimensions.js';
+import type { RoutePattern } from '../labels/route.js';
 
 export interface ReaderConfig {
   /** Files to read in order; '-' is standard input. */
   readonly inputs: readonly string[];
   readonly engine: 'fast' | 'reference';
   readonly maxLineBytes: number;
+  /** paths.dims are the dimensions' lookup lists, in the order of `dimensions`. */
   readonly paths: FieldPaths;
   readonly maxUnlisted: number;
+  readonly dimensions: readonly DimensionSpec[];
+  readonly routePatterns: readonly RoutePattern[];
+  readonly maxLabelValues: number;
+  readonly maxLabelSeries: number;
   /** Whether the reader writes enriched lines to standard output. */
   readonly enriched: boolean;
   readonly deadLetter: string | undefined;

@@ -11,8 +11,10 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { Tally } from '../aggregate/tally.js';
 import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
-import { MALFORMED, OK, OVERSIZED, newLineResult } from '../extract/result.js';
-import { FastExtractor, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
+import { MALFORMED, OK, OVERSIZED, newLineResult, type LineResult } from '../extract/result.js';
+import { DIM_KEY_IDS, DIM_KEY_RAW, DIM_KEY_ROUTE, FastExtractor, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
+import { hasIdentifierLiteral } from '../labels/route.js';
+import { LabelResolver } from '../labels/resolver.js';
 import { follow } from '../input/follow.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
@@ -32,9 +34,20 @@ const port = parentPort!;
 const { config, table: entries } = await new Promise<ReaderSetup>((resolve) => port.once('message', resolve));
 const stopFlag = new Int32Array(control);
 let table = new CodeTable(entries);
-const tally = new Tally(table, config.maxUnlisted, config.checkpointEveryMs > 0 ? { everyMs: config.checkpointEveryMs, hook: checkpoint } : undefined);
+const dims = config.dimensions.length;
+const resolver = new LabelResolver(config.dimensions, { maxValues: config.maxLabelValues, routePatterns: config.routePatterns });
+const tally = new Tally(
+  table,
+  config.maxUnlisted,
+  config.checkpointEveryMs > 0 ? { everyMs: config.checkpointEveryMs, hook: checkpoint } : undefined,
+  { count: dims, maxSeries: config.maxLabelSeries, takeValues: () => resolver.takeAdded() },
+);
 let checkpointsPosted = 0;
-const result = newLineResult();
+const result = newLineResult(dims);
+/** How the scanner's cache keys each dimension's values: a route by its shape, `:id` in it unless a pattern needs the identifiers. */
+const dimensionKeys = config.dimensions.map((d) =>
+  d.kind !== 'route' ? DIM_KEY_RAW : DIM_KEY_ROUTE | (hasIdentifierLiteral(config.routePatterns) ? 0 : DIM_KEY_IDS),
+);
 let lastFlush = 0;
 let now = Date.now();
 
@@ -105,7 +118,7 @@ function isBlank(b: Buffer, i: number, end: number): boolean {
 
 /** The fast engine's per-line work: extract, count, and write what the outputs need. */
 class FastLines implements LineSink {
-  private readonly extractor = new FastExtractor(config.paths, config.maxLineBytes);
+  private readonly extractor = new FastExtractor(config.paths, config.maxLineBytes, { dimensionKeys });
   private deadLeft = 0;
 
   line(b: Buffer, start: number, end: number, newline: boolean, skip: number): void {
@@ -142,6 +155,7 @@ class FastLines implements LineSink {
 
   /** Counts the line just extracted into `result`, and writes what the outputs need. */
   private counted(b: Buffer, start: number, end: number, newline: boolean): void {
+    if (dims > 0 && result.outcome === OK) this.resolve(b);
     const slot = tally.count(result, now);
     if (enriched) {
       if (result.outcome === MALFORMED) enriched.raw(b, start, end, newline);
@@ -150,6 +164,18 @@ class FastLines implements LineSink {
     if (dead && result.outcome !== OK) {
       dead.write(b, start, end);
       dead.byte(0x0a);
+    }
+  }
+
+  /** Labels of the dimension values the scanner's cache did not know; final ones it remembers. */
+  private resolve(b: Buffer): void {
+    const r = result;
+    for (let d = 0; d < dims; d++) {
+      if (r.labels[d]! >= 0) continue;
+      const kind = r.dimKind[d]!;
+      const label = resolver.fromBytes(d, kind, b, r.dimStart[d]!, r.dimEnd[d]!);
+      r.labels[d] = label;
+      if (resolver.final(d, label)) this.extractor.remember(d, kind, b, r.dimStart[d]!, r.dimEnd[d]!, label);
     }
   }
 
@@ -260,6 +286,11 @@ function isGzip(fd: number, path: string): boolean {
   return readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
 }
 
+/** The reference engine's dimension values are texts already. */
+function resolveTexts(r: LineResult): void {
+  for (let d = 0; d < dims; d++) r.labels[d] = resolver.fromText(d, r.dimText[d] ?? null);
+}
+
 /** The reference engine: split2 + JSON.parse on a stream, same counting and outputs. */
 async function readReference(input: string): Promise<boolean> {
   const { default: split2 } = await import('split2');
@@ -301,6 +332,7 @@ async function readReference(input: string): Promise<boolean> {
       enriched?.raw(Buffer.from(line + '\n'), 0, size + 1, false);
     } else {
       extractReference(text, config.paths, res);
+      if (res.outcome === OK) resolveTexts(res);
       const slot = tally.count(res, now);
       if (enriched) {
         if (res.outcome === MALFORMED) enriched.raw(Buffer.from(line + '\n'), 0, size + 1, false);

@@ -68,4 +68,9 @@ export function extractReference(line: string, paths: FieldPaths, out: LineResul
   out.outcome = OK;
   const time = firstPresent(doc, paths.time);
   out.timeMs = typeof time === 'number' ? timeFromNumber(time) : typeof time === 'string' ? timeFromString(time) : NaN;
+  for (let d = 0; d < paths.dims.length; d++) {
+    const v = firstPresent(doc, paths.dims[d]!);
+    out.labels[d] = -1;
+    out.dimText[d] = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+  }
 }

@@ -9,6 +9,15 @@ export const MISSING_CODE = 2;
 export const INVALID_CODE = 3;
 export const OVERSIZED = 4;
 
+// Kinds of a value found at a looked-up path by the byte scanners.
+export const ABSENT = 0;
+export const NUMBER = 1;
+/** No escapes: the bytes are the value. */
+export const STRING = 2;
+export const STRING_ESCAPED = 3;
+/** Object, array, true, false, null. */
+export const OTHER = 4;
+
 export interface LineResult {
   /** Index into OUTCOMES. */
   outcome: number;
@@ -22,10 +31,32 @@ export interface LineResult {
   close: number;
   /** True when the top-level object has no members (the enrichment adds no comma). */
   empty: boolean;
+  /**
+   * Per dimension (SPEC "Breakdowns"), of an ok line: its label when the scanner's cache knew the value, else -1;
+   * then the value is in dimKind with its byte range [dimStart, dimEnd) (byte scanners), or in dimText
+   * (reference: the value's text, null when absent or neither a string nor a number).
+   */
+  readonly labels: Int32Array;
+  readonly dimKind: Uint8Array;
+  readonly dimStart: Int32Array;
+  readonly dimEnd: Int32Array;
+  readonly dimText: (string | null)[];
 }
 
-export function newLineResult(): LineResult {
-  return { outcome: MALFORMED, code: -1, status: 0, timeMs: NaN, close: -1, empty: false };
+export function newLineResult(dimensions = 0): LineResult {
+  return {
+    outcome: MALFORMED,
+    code: -1,
+    status: 0,
+    timeMs: NaN,
+    close: -1,
+    empty: false,
+    labels: new Int32Array(dimensions).fill(-1),
+    dimKind: new Uint8Array(dimensions),
+    dimStart: new Int32Array(dimensions),
+    dimEnd: new Int32Array(dimensions),
+    dimText: new Array<string | null>(dimensions).fill(null),
+  };
 }
 
 export function describeResult(r: LineResult): string {

@@ -16,16 +16,9 @@
 // elsewhere are copied in one at a time (extract). The JS pass below stays for the lines the module leaves
 // to it and for where WebAssembly is not available; test/unit/scan-property.test.ts runs on both.
 import type { FieldPaths } from './paths.js';
-import { INVALID_CODE, MALFORMED, MISSING_CODE, OK, type LineResult } from './result.js';
+import { ABSENT, INVALID_CODE, MALFORMED, MISSING_CODE, NUMBER, OK, OTHER, STRING, STRING_ESCAPED, type LineResult } from './result.js';
 import { SCAN_WASM_BASE64, SCAN_WASM_PAGES } from './scan-wasm.js';
 import { codeFromNumber, codeFromString, statusFromNumber, timeFromBytes, timeFromNumber, timeFromString } from './values.js';
-
-// Kinds of a recorded value.
-const ABSENT = 0;
-const NUMBER = 1;
-const STRING = 2; // no escapes: the bytes are the value
-const STRING_ESCAPED = 3;
-const OTHER = 4; // object, array, true, false, null
 
 const OBJ = 1;
 const ARR = 2;
@@ -212,6 +205,21 @@ export const LINE_BLANK = 2;
 export const LINE_OTHER = 3;
 /** Readable bytes the module needs after a line's end (its 16-byte loads). */
 const W_PAD = 16;
+/** Dimensions: 16 bytes each (label or -1, kind, start, end) for the line scanned, and per record of scanLines. */
+const W_DIM_OUT = 57344;
+const W_DREC = 53 << 16;
+const W_DREC_STRIDE = 32; // i32s a record
+/** A value copied in for remember(). */
+const W_VALBUF = 57856;
+const W_VALBUF_SIZE = 4096;
+const W_DIMS_MAX = 8;
+
+/** Key flags of a dimension for the module's cache (ExtractorOptions.dimensionKeys). */
+export const DIM_KEY_RAW = 0;
+/** The key is the route's shape (scheme, host, query, fragment dropped: src/labels/route.ts routePath). */
+export const DIM_KEY_ROUTE = 1;
+/** With DIM_KEY_ROUTE: identifier segments as `:id` in the key (no --route-pattern has a literal that looks like one). */
+export const DIM_KEY_IDS = 2;
 
 interface WasmExports {
   scan(start: number, end: number): number;
@@ -219,6 +227,7 @@ interface WasmExports {
   enrich(dst: number, start: number, close: number, end: number, frag: number, fragLen: number, newline: number): number;
   init(): void;
   reset(): void;
+  remember(dim: number, kind: number, len: number, label: number): void;
   memory: { buffer: ArrayBuffer };
 }
 
@@ -230,6 +239,9 @@ interface WasmScanner {
   readonly recF: Float64Array;
   readonly lines: Int32Array;
   readonly reset: () => void;
+  readonly remember: WasmExports['remember'];
+  readonly dimOut: Int32Array;
+  readonly drec: Int32Array;
   readonly memory: ArrayBuffer;
   /** All of the memory (it never grows, so views stay valid). */
   readonly mem: Buffer;
@@ -264,6 +276,9 @@ function wasmScanner(): WasmScanner | null {
       recF: new Float64Array(memory, W_REC, W_REC_MAX * 6),
       lines: new Int32Array(memory, W_LINES, 2),
       reset: exports.reset,
+      remember: exports.remember,
+      dimOut: new Int32Array(memory, W_DIM_OUT, 4 * W_DIMS_MAX),
+      drec: new Int32Array(memory, W_DREC, W_REC_MAX * W_DREC_STRIDE),
       memory,
       mem: Buffer.from(memory),
       close: new Int32Array(memory, W_OUT_CLOSE, 2),
@@ -348,6 +363,8 @@ export function wasmSplicer(): Splicer | null {
 export interface ExtractorOptions {
   /** Use the WebAssembly scanner where it can (default true); false runs the JS scan only. */
   readonly wasm?: boolean;
+  /** Per dimension of FieldPaths.dims, how the module's cache keys its values (DIM_KEY_*); default raw. */
+  readonly dimensionKeys?: readonly number[];
 }
 
 export class FastExtractor {
@@ -360,6 +377,9 @@ export class FastExtractor {
   private readonly codeSlots: Int32Array;
   private readonly statusSlots: Int32Array;
   private readonly timeSlots: Int32Array;
+  private readonly dimSlots: Int32Array[];
+  /** The read buffer's offset in the module's memory as of the last scanLines (its records hold addresses). */
+  private linesBase = 0;
   /** Per slot, the kind and byte range of the value found: views of the module's output when it is used. */
   private readonly kind: Uint8Array;
   private readonly vStart: Int32Array;
@@ -408,6 +428,11 @@ export class FastExtractor {
     for (const p of paths.code) add(p, code);
     for (const p of paths.status) add(p, status);
     for (const p of paths.time) add(p, time);
+    this.dimSlots = paths.dims.map((list) => {
+      const slots: number[] = [];
+      for (const p of list) add(p, slots);
+      return Int32Array.from(slots);
+    });
     this.codeSlots = Int32Array.from(code);
     this.statusSlots = Int32Array.from(status);
     this.timeSlots = Int32Array.from(time);
@@ -422,7 +447,8 @@ export class FastExtractor {
     const slots = slotOf.size;
     this.types = new Uint8Array(Math.min(maxLineBytes + 2, 1 << 16));
     const w = options.wasm === false ? null : wasmScanner();
-    this.image = w === null ? null : wasmImage(this.root, slots, [this.statusSlots, this.codeSlots, this.timeSlots]);
+    const keys = paths.dims.map((_, d) => options.dimensionKeys?.[d] ?? DIM_KEY_RAW);
+    this.image = w === null || this.dimSlots.length > W_DIMS_MAX ? null : wasmImage(this.root, slots, [this.statusSlots, this.codeSlots, this.timeSlots], this.dimSlots, keys);
     if (w !== null && this.image !== null) {
       this.wasm = w;
       this.kind = new Uint8Array(w.memory, W_OUT_KIND, slots);
@@ -451,6 +477,7 @@ export class FastExtractor {
       w.owner = this;
     }
     const base = b.byteOffset;
+    this.linesBase = base;
     const n = w.scanLines(base + from, base + to, maxLineBytes);
     const recI = w.recI;
     for (let k = 0; k < n; k++) {
@@ -495,6 +522,53 @@ export class FastExtractor {
     out.empty = recI[o + 6] === 1;
     out.code = recF[6 * k + 4]!;
     out.timeMs = recF[6 * k + 5]!;
+    if (this.dimSlots.length > 0) this.dimsFrom(this.wasm!.drec, k * W_DREC_STRIDE, -this.linesBase, out);
+  }
+
+  /** The dimensions the module found, from its 16-byte entries at dims[at...]; `shift` turns its addresses into offsets. */
+  private dimsFrom(dims: Int32Array, at: number, shift: number, out: LineResult): void {
+    for (let d = 0; d < this.dimSlots.length; d++) {
+      const o = at + 4 * d;
+      const label = dims[o]!;
+      out.labels[d] = label;
+      if (label < 0) {
+        out.dimKind[d] = dims[o + 1]!;
+        out.dimStart[d] = dims[o + 2]! + shift;
+        out.dimEnd[d] = dims[o + 3]! + shift;
+      }
+    }
+  }
+
+  /** The dimensions from the JS scan's values: none, or the value for the caller to resolve. */
+  private dimsFromValues(out: LineResult): void {
+    const kind = this.kind;
+    for (let d = 0; d < this.dimSlots.length; d++) {
+      const slot = this.first(this.dimSlots[d]!);
+      const k = slot < 0 ? ABSENT : kind[slot]!;
+      if (k === ABSENT || k === OTHER || (k === STRING && this.vStart[slot]! === this.vEnd[slot]!)) out.labels[d] = 0;
+      else {
+        out.labels[d] = -1;
+        out.dimKind[d] = k;
+        out.dimStart[d] = this.vStart[slot]!;
+        out.dimEnd[d] = this.vEnd[slot]!;
+      }
+    }
+  }
+
+  /**
+   * Tells the module that dimension `dim`'s value of `kind` at b[s, e) resolves to `label` for good, so it
+   * answers the lines with the same value itself. A no-op without the module.
+   */
+  remember(dim: number, kind: number, b: Buffer, s: number, e: number, label: number): void {
+    const w = this.wasm;
+    if (w === null || e - s > W_VALBUF_SIZE || dim >= this.dimSlots.length) return;
+    if (w.owner !== this) {
+      w.mem.set(this.image!, W_CFG);
+      w.reset();
+      w.owner = this;
+    }
+    b.copy(w.mem, W_VALBUF, s, e);
+    w.remember(dim, kind, e - s, label);
   }
 
   /** Extracts from b[start, end) (no line terminator, BOM already skipped). `close` is a byte offset. */
@@ -533,6 +607,7 @@ export class FastExtractor {
             out.code = w.resF[2]!;
             out.timeMs = w.resF[3]!;
           } else this.values(w.mem, out);
+          if (this.dimSlots.length > 0) this.dimsFrom(w.dimOut, 0, start - s, out);
           return;
         }
         // r < 0: a line the module leaves to the JS scan
@@ -546,6 +621,7 @@ export class FastExtractor {
       return;
     }
     this.values(b, out);
+    if (this.dimSlots.length > 0) this.dimsFromValues(out);
   }
 
   /** The outcome, code, status and time from the values found (their byte ranges are in `b`). */
@@ -831,11 +907,12 @@ export class FastExtractor {
 
 /**
  * The paths as the module reads them (src/wasm/scan.ts): at W_CFG the number of slots, then the address and
- * count of the status, code and time slot lists (in lookup order); at W_NODES 32 bytes a
+ * count of the status, code and time slot lists (in lookup order), the number of dimensions and 16 bytes for
+ * each (its slot list, its key flags); at W_NODES 32 bytes a
  * node (key length, first word, key address, slot, first child, next sibling, address and count of the
  * `below` slots), the root first; key bytes and `below` lists from W_DATA. Null when they do not fit.
  */
-function wasmImage(root: PathNode, slots: number, lists: Int32Array[]): Uint8Array | null {
+function wasmImage(root: PathNode, slots: number, lists: Int32Array[], dims: Int32Array[], dimKeys: readonly number[]): Uint8Array | null {
   if (slots > W_SLOTS_MAX) return null;
   const order: PathNode[] = [root];
   for (let k = 0; k < order.length; k++) order.push(...order[k]!.children);
@@ -844,13 +921,19 @@ function wasmImage(root: PathNode, slots: number, lists: Int32Array[]): Uint8Arr
   const image = Buffer.alloc(W_OUT_KIND - W_CFG);
   let data = W_DATA;
   image.writeInt32LE(slots, 0);
-  lists.forEach((list, k) => {
-    image.writeInt32LE(data, 4 + 8 * k);
-    image.writeInt32LE(list.length, 8 + 8 * k);
+  const writeList = (list: Int32Array, at: number): void => {
+    image.writeInt32LE(data, at);
+    image.writeInt32LE(list.length, at + 4);
     for (const slot of list) {
       image.writeInt32LE(slot, data - W_CFG);
       data += 4;
     }
+  };
+  lists.forEach((list, k) => writeList(list, 4 + 8 * k));
+  image.writeInt32LE(dims.length, 28);
+  dims.forEach((list, d) => {
+    writeList(list, 32 + 16 * d);
+    image.writeInt32LE(dimKeys[d]!, 40 + 16 * d);
   });
   if (data > W_OUT_KIND) return null;
   for (let k = 0; k < order.length; k++) {

@@ -28,3 +28,8 @@ export function metricNames(prefix: string = DEFAULT_PREFIX): Record<MetricKey, 
 }
 
 export const METRICS = metricNames();
+
+/** The family of a breakdown dimension (SPEC "Breakdowns"): errcode_<NAME>_responses_total. */
+export function dimensionMetric(name: string, prefix: string = DEFAULT_PREFIX): string {
+  return `${prefix}${name}_responses_total`;
+}

@@ -3,11 +3,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { FAMILIES, type Family } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
-import type { SeriesInfo } from '../aggregate/types.js';
+import type { LabelPairInfo, SeriesInfo } from '../aggregate/types.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
 import { errcodeDescriptions } from '../codes/describe.js';
-import { metricNames } from './names.js';
+import { dimensionMetric, metricNames } from './names.js';
 
 export interface AlertState {
   ratio(family: Family): number;
@@ -83,27 +83,57 @@ function perCodeText(names: ReturnType<typeof metricNames>, src: MetricsSources)
   };
 }
 
-/** prom-client's registry with the per-code metrics in front. */
+/**
+ * The breakdowns' families (SPEC "Breakdowns"), one per dimension: errcode_<NAME>_responses_total{<NAME>,
+ * code, category}. Values come from logs: any text is escaped here, and the label text of each pair is
+ * built once.
+ */
+function perDimensionText(src: MetricsSources): () => string {
+  const labels: { of: LabelPairInfo; text: string }[][] = [];
+  return () => {
+    let out = '';
+    src.counts().dimensions.forEach((dim, d) => {
+      const name = dimensionMetric(dim.name, src.prefix);
+      out += head(name, 'counter', `Responses by ${dim.name}, code and category; values past --max-label-values count as other.`);
+      const cache = (labels[d] ??= []);
+      for (const p of dim.pairs) {
+        if (!p) continue;
+        let l = cache[p.pair];
+        if (l?.of !== p) {
+          const value = escapeLabel(dim.values[p.label] ?? 'other');
+          cache[p.pair] = l = { of: p, text: `${name}{${dim.name}="${value}",code="${escapeLabel(p.code)}",category="${p.category}"} ` };
+        }
+        out += `${l.text}${dim.count(p.pair)}\n`;
+      }
+    });
+    return out;
+  };
+}
+
+/** prom-client's registry with the per-code and per-dimension metrics in front. */
 export class ErrcodeRegistry extends Registry {
-  constructor(private readonly perCode: PerCode) {
+  constructor(
+    private readonly perCode: PerCode,
+    private readonly perDimension: () => string,
+  ) {
     super();
   }
 
   override async metrics(): Promise<string> {
     const [responses, info] = this.perCode();
-    return responses + info.toString('utf8') + (await super.metrics());
+    return responses + info.toString('utf8') + this.perDimension() + (await super.metrics());
   }
 
   /** The same text as metrics(), in pieces to be written one after the other (the info series stay bytes). */
   async exposition(): Promise<(string | Buffer)[]> {
     const [responses, info] = this.perCode();
-    return [responses, info, await super.metrics()];
+    return [responses, info, this.perDimension(), await super.metrics()];
   }
 }
 
 export function createRegistry(src: MetricsSources): ErrcodeRegistry {
   const names = metricNames(src.prefix);
-  const registry = new ErrcodeRegistry(perCodeText(names, src));
+  const registry = new ErrcodeRegistry(perCodeText(names, src), perDimensionText(src));
   const registers = [registry];
 
   new Counter({

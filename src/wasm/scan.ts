@@ -36,6 +36,27 @@ const MEMO_MEMBERS: u32 = 32;
 const MEMBERS: u32 = 45056; //   i32 per depth below MEMO_DEPTH: members seen so far in the open object
 const MASKS: u32 = 45312; //     17 x 16 bytes: the first n bytes 0xff (written by init)
 
+// Dimensions (SPEC "Breakdowns"). After the time list, CFG holds at +28 the number of dimensions and at
+// +32 + 16 d, for dimension d: the address and count of its slot list, its key flags (DIM_ROUTE: the key
+// is the route's shape, see routeKey; DIM_IDS: identifiers in it as `:id`), pad. For each line the module
+// looks the value up in the dimension's cache of values the JS side has resolved for good (remember), and
+// gives the label, or -1 with the value's kind and bytes for the JS side to resolve.
+const DIMS_MAX: u32 = 8;
+const DIM_ROUTE: u32 = 1;
+const DIM_IDS: u32 = 2;
+const DIM_OUT: u32 = 57344; //   16 bytes a dimension: i32 label (-1: not known here), kind, start, end
+const KEYBUF: u32 = 57600; //    a route's key as routeKey builds it
+const KEY_MAX: u32 = 128; //     longer keys are not cached
+const VALBUF: u32 = 57856; //    a value copied in by the JS side for remember(), up to VALBUF_SIZE
+const VALBUF_SIZE: u32 = 4096;
+const DREC: u32 = 53 << 16; //    scanLines: DIM_OUT's 16 bytes a dimension, 128 bytes a record
+// Per dimension, at DCACHE + d * DCACHE_DIM: DCACHE_ENTRIES entries of 16 bytes (u32 hash, u32 key length |
+// kind << 16, i32 label, u32 1 when used), then DCACHE_ENTRIES keys of KEY_MAX bytes. Direct-mapped: a value
+// takes the place of the one with the same hash bits; a flood of values costs the cache, not memory.
+const DCACHE: u32 = 55 << 16;
+const DCACHE_ENTRIES: u32 = 2048;
+const DCACHE_DIM: u32 = DCACHE_ENTRIES * (16 + KEY_MAX);
+
 export function init(): void {
   store<f64>(HOUR_MS, NaN);
   for (let n: u32 = 0; n <= 16; n++) for (let k: u32 = 0; k < 16; k++) store<u8>(MASKS + (n << 4) + k, k < n ? 0xff : 0);
@@ -176,6 +197,9 @@ function matchKey(parent: u32, s: u32, len: u32): i32 {
   return -1;
 }
 
+/** Where scan() writes the dimensions of a valid line: DIM_OUT, or scanLines' record. */
+let dimsAt: u32 = DIM_OUT;
+
 export function scan(start: u32, end: u32): i32 {
   const saved = load<u8>(end);
   store<u8>(end, 0);
@@ -185,7 +209,10 @@ export function scan(start: u32, end: u32): i32 {
     if (r > 0) buildTemplate(start);
   }
   store<u8>(end, saved);
-  if (r > 0) decode();
+  if (r > 0) {
+    decode();
+    dims(dimsAt);
+  }
   return r;
 }
 
@@ -385,6 +412,7 @@ export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
       if (c != 0x20 && c != 0x09 && c != 0x0d) break;
       i++;
     }
+    dimsAt = DREC + (n << 7);
     if (i == nl) store<u32>(r + 8, 2);
     else if (scan(pos, nl) > 0 && load<u32>(RES) == 1) {
       store<u32>(r + 8, 0);
@@ -398,6 +426,7 @@ export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
     n++;
     pos = nl + 1;
   }
+  dimsAt = DIM_OUT;
   store<u32>(LINES, pos);
   store<u32>(LINES + 4, n == REC_MAX ? 1 : 0);
   return n;
@@ -424,6 +453,7 @@ export function enrich(dst: u32, start: u32, close: u32, end: u32, frag: u32, fr
 export function reset(): void {
   memory.fill(MEMO, 0, MEMO_DEPTH * MEMO_MEMBERS * 32);
   store<u32>(TPL, 0);
+  for (let d: u32 = 0; d < DIMS_MAX; d++) memory.fill(DCACHE + d * DCACHE_DIM, 0, DCACHE_ENTRIES * 16);
 }
 
 // The template: the last line taken apart into its leaf values (strings, numbers, true/false/null) and the
@@ -685,4 +715,167 @@ function scanLine(start: u32, end: u32): i32 {
     }
   }
   return 0; // not reached
+}
+
+// ---- dimensions ----
+
+// The key a value is cached under: its bytes, or for a route its shape (routeKey).
+let keyAt: u32 = 0;
+let keyLen: u32 = 0;
+
+@inline function isAlpha(c: u32): bool {
+  return (c | 0x20) - 0x61 < 26;
+}
+
+/** Whether [s, e) (not empty) looks like an identifier, as src/labels/route.ts isIdentifier decides. */
+function isIdentifier(s: u32, e: u32): bool {
+  const len = e - s;
+  let digits: u32 = 0;
+  let hex: u32 = 0;
+  let alnum: u32 = 0;
+  for (let i = s; i < e; i++) {
+    const c = load<u8>(i) as u32;
+    if (c - 0x30 < 10) {
+      digits++;
+      hex++;
+      alnum++;
+    } else if ((c | 0x20) - 0x61 < 6) {
+      hex++;
+      alnum++;
+    } else if (isAlpha(c)) alnum++;
+  }
+  if (digits == len || (hex == len && len >= 8)) return true;
+  if (alnum == len && len >= 16 && digits > 0 && digits < len) return true;
+  return (
+    len == 36 && hex == 32 && load<u8>(s + 8) == 0x2d && load<u8>(s + 13) == 0x2d && load<u8>(s + 18) == 0x2d && load<u8>(s + 23) == 0x2d
+  );
+}
+
+/**
+ * The key of a route value at [s, e) in KEYBUF: what src/labels/route.ts routePath leaves of it (scheme and
+ * host, query and fragment dropped; `/` when nothing is left), with identifier segments as `:id` when `ids`.
+ * Values with the same key get the same label. False when the key is longer than KEY_MAX.
+ */
+function routeKey(s: u32, e: u32, ids: bool): bool {
+  let i = s;
+  // (scheme:)?//authority, as routePath's /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/
+  let j = s;
+  if (j < e && isAlpha(load<u8>(j))) {
+    j++;
+    for (; j < e; j++) {
+      const c = load<u8>(j) as u32;
+      if (!(isAlpha(c) || c - 0x30 < 10 || c == 0x2b || c == 0x2e || c == 0x2d)) break;
+    }
+    if (j < e && load<u8>(j) == 0x3a) j++;
+    else j = s;
+  }
+  if (j + 1 < e && load<u8>(j) == 0x2f && load<u8>(j + 1) == 0x2f) {
+    i = j + 2;
+    for (; i < e; i++) {
+      const c = load<u8>(i);
+      if (c == 0x2f || c == 0x3f || c == 0x23) break;
+    }
+  }
+  let n: u32 = 0;
+  while (i < e) {
+    const c = load<u8>(i);
+    if (c == 0x3f || c == 0x23) break;
+    if (c == 0x2f) {
+      if (n >= KEY_MAX) return false;
+      store<u8>(KEYBUF + n++, c);
+      i++;
+      continue;
+    }
+    let k = i + 1;
+    for (; k < e; k++) {
+      const x = load<u8>(k);
+      if (x == 0x2f || x == 0x3f || x == 0x23) break;
+    }
+    if (ids && isIdentifier(i, k)) {
+      if (n + 3 > KEY_MAX) return false;
+      store<u8>(KEYBUF + n, 0x3a);
+      store<u8>(KEYBUF + n + 1, 0x69);
+      store<u8>(KEYBUF + n + 2, 0x64);
+      n += 3;
+    } else {
+      if (n + (k - i) > KEY_MAX) return false;
+      memory.copy(KEYBUF + n, i, k - i);
+      n += k - i;
+    }
+    i = k;
+  }
+  if (n == 0) store<u8>(KEYBUF + n++, 0x2f);
+  keyAt = KEYBUF;
+  keyLen = n;
+  return true;
+}
+
+/** Sets keyAt and keyLen for dimension d's value of `kind` at [s, e); false when it is not cached. */
+function keyOf(d: u32, kind: u32, s: u32, e: u32): bool {
+  if (kind != NUMBER && kind != STRING) return false;
+  const flags = load<u32>(CFG + 40 + (d << 4));
+  if (kind == STRING && (flags & DIM_ROUTE) != 0) return routeKey(s, e, (flags & DIM_IDS) != 0);
+  if (e - s > KEY_MAX) return false;
+  keyAt = s;
+  keyLen = e - s;
+  return true;
+}
+
+function hashKey(at: u32, len: u32, kind: u32): u32 {
+  let h: u32 = 0x811c9dc5 ^ (len * 0x9e3779b1) ^ (kind << 24);
+  let k: u32 = 0;
+  for (; k + 4 <= len; k += 4) h = rotl<u32>(h ^ load<u32>(at + k), 13) * 0x85ebca6b;
+  if (k < len) h = rotl<u32>(h ^ (load<u32>(at + k) & ((1 << ((len - k) << 3)) - 1)), 13) * 0x85ebca6b;
+  h ^= h >>> 15;
+  h *= 0x2c1b3c6d;
+  return h ^ (h >>> 13);
+}
+
+/** The label remembered for the key at keyAt, or -1. */
+function cached(d: u32, kind: u32): i32 {
+  const h = hashKey(keyAt, keyLen, kind);
+  const slot = h & (DCACHE_ENTRIES - 1);
+  const base = DCACHE + d * DCACHE_DIM;
+  const entry = base + (slot << 4);
+  if (load<u32>(entry + 12) == 0 || load<u32>(entry) != h || load<u32>(entry + 4) != (keyLen | (kind << 16))) return -1;
+  return same(keyAt, base + (DCACHE_ENTRIES << 4) + slot * KEY_MAX, keyLen) ? load<i32>(entry + 8) : -1;
+}
+
+/** The dimensions of the line just scanned, 16 bytes each at `out` (see DIM_OUT). */
+function dims(out: u32): void {
+  const n = load<u32>(CFG + 28);
+  for (let d: u32 = 0; d < n; d++) {
+    const o = out + (d << 4);
+    const slot = firstFound(32 + (d << 4));
+    if (slot < 0) {
+      store<i32>(o, 0);
+      continue;
+    }
+    const kind = load<u8>(OUT_KIND + slot) as u32;
+    const s = load<u32>(OUT_START + (slot << 2));
+    const e = load<u32>(OUT_END + (slot << 2));
+    store<u32>(o + 4, kind);
+    store<u32>(o + 8, s);
+    store<u32>(o + 12, e);
+    // none: not a string or a number, or an empty string
+    if (kind == OTHER || (kind == STRING && s == e)) store<i32>(o, 0);
+    else store<i32>(o, keyOf(d, kind, s, e) ? cached(d, kind) : -1);
+  }
+}
+
+/**
+ * Remembers that dimension d's value of `kind` in VALBUF (`len` bytes, copied there by the JS side) has
+ * `label` for good: lines with the same key get it here from now on.
+ */
+export function remember(d: u32, kind: u32, len: u32, label: i32): void {
+  if (d >= DIMS_MAX || len > VALBUF_SIZE || !keyOf(d, kind, VALBUF, VALBUF + len)) return;
+  const h = hashKey(keyAt, keyLen, kind);
+  const slot = h & (DCACHE_ENTRIES - 1);
+  const base = DCACHE + d * DCACHE_DIM;
+  const entry = base + (slot << 4);
+  store<u32>(entry, h);
+  store<u32>(entry + 4, keyLen | (kind << 16));
+  store<i32>(entry + 8, label);
+  store<u32>(entry + 12, 1);
+  memory.copy(base + (DCACHE_ENTRIES << 4) + slot * KEY_MAX, keyAt, keyLen);
 }
