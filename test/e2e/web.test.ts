@@ -47,6 +47,7 @@ interface StatusJson {
   responses: number;
   codes: { code: string; count: number }[];
   alerts: { families: Record<string, { ratio: number; active: boolean; fired_total: number }>; firing: { family: string }[] };
+  places: { name: string; top: { value: string; count: number; server: number; platform: number }[]; errors: { value: string; server: number; platform: number }[] }[];
 }
 
 /** /metrics and /api/v1/status at one moment: a scrape before and after the status must agree. */
@@ -77,6 +78,16 @@ function expectStatusEqualsMetrics(status: StatusJson, m: Sample[]): void {
     expect(f.fired_total).toBe(sum(m, 'errcode_alerts_total', { family }));
   }
   expect(Date.parse(status.input.last_line_at!) / 1000).toBeCloseTo(sum(m, 'errcode_last_line_timestamp_seconds'), 3);
+  // The places are the breakdowns' series summed over codes (errcode_<NAME>_responses_total).
+  expect(status.places.map((d) => d.name)).toEqual(['route', 'app', 'method']);
+  for (const d of status.places) {
+    const metric = `errcode_${d.name}_responses_total`;
+    for (const p of d.top) expect(sum(m, metric, { [d.name]: p.value }), `${d.name}=${p.value}`).toBe(p.count);
+    for (const p of d.errors) {
+      expect(sum(m, metric, { [d.name]: p.value, category: 'server' }) + sum(m, metric, { [d.name]: p.value, category: 'system' })).toBe(p.server);
+      expect(sum(m, metric, { [d.name]: p.value, category: 'platform_auth' })).toBe(p.platform);
+    }
+  }
 }
 
 /** What the page shows: the tiles' values, the outcome rows and the code rows. */
@@ -87,6 +98,10 @@ async function shown(page: Page): Promise<{ responses: string; outcomes: Record<
 }
 
 async function expectPageShowsStatus(page: Page, status: StatusJson): Promise<void> {
+  for (const d of status.places) {
+    const rows = await tableRows(page, `#places [data-dimension="${d.name}"] > div:first-child`);
+    expect(rows.map((r) => [r[0], r[1]]), d.name).toEqual(d.top.map((p) => [p.value, num(p.count)]));
+  }
   const s = await shown(page);
   expect(s.responses).toBe(num(status.responses));
   for (const o of ['ok', 'malformed', 'missing_code', 'invalid_code', 'oversized']) expect(s.outcomes[o], o).toBe(num(status.input.lines[o]!));
@@ -374,7 +389,8 @@ describe('hostile values', () => {
   it('show as text on the live page and in the report: codes and descriptions from a loaded table', async () => {
     const codes = join(dir, 'hostile-codes.json');
     writeFileSync(codes, JSON.stringify(HOSTILE.map((d, i) => ({ code: 5090 + i, description: d, description_en: HOSTILE[(i + 1) % HOSTILE.length] }))));
-    const lines = HOSTILE.flatMap((_, i) => Array.from({ length: 10 - i }, () => JSON.stringify({ ts: new Date(START).toISOString(), code: 5090 + i, route: HOSTILE[i], appKey: HOSTILE[i] }))).join('\n') + '\n';
+    // Enough lines of each value for the breakdowns to admit it (a value's first few counts go to other).
+    const lines = HOSTILE.flatMap((_, i) => Array.from({ length: 30 - i }, () => JSON.stringify({ ts: new Date(START).toISOString(), code: 5090 + i, route: HOSTILE[i], appKey: HOSTILE[i], method: HOSTILE[i] }))).join('\n') + '\n';
     const report = join(dir, 'hostile.html');
     const cli = await startCli(['--output', 'none', '--listen', '127.0.0.1:0', '--codes', codes, '--report', report], { stdin: 'pipe' });
     const origin = originOf(cli.url);
@@ -385,6 +401,15 @@ describe('hostile values', () => {
       await w.page.waitForFunction((n) => document.querySelectorAll('#codes tbody tr').length === n, HOSTILE.length, { timeout: 10_000 });
       const descriptions = (await tableRows(w.page, '#codes')).map((r) => r[4]);
       expect(descriptions).toEqual(HOSTILE);
+      // Routes and apps from the log: the page shows what the breakdowns counted, as text.
+      const status = (await (await fetch(`${origin}/api/v1/status`)).json()) as StatusJson;
+      await w.page.waitForSelector('#places [data-dimension="app"]');
+      for (const d of status.places) {
+        const rows = await tableRows(w.page, `#places [data-dimension="${d.name}"] > div:first-child`);
+        expect(rows.map((r) => r[0]), d.name).toEqual(d.top.map((p) => p.value));
+      }
+      const apps = status.places.find((d) => d.name === 'app')!.top.map((p) => p.value);
+      for (const h of HOSTILE) expect(apps).toContain(h);
       await expectNothingRan(w, (u) => u.startsWith(`${origin}/`));
     } finally {
       await closeWatched(w);
@@ -394,6 +419,8 @@ describe('hostile values', () => {
     const r = await openReport(report);
     try {
       expect((await tableRows(r.page, '#codes')).map((row) => row[4])).toEqual(HOSTILE);
+      const apps = (await tableRows(r.page, '#places [data-dimension="app"] > div:first-child')).map((row) => row[0]);
+      for (const h of HOSTILE) expect(apps).toContain(h);
       await r.page.click('button[data-lang="en"]');
       expect((await tableRows(r.page, '#codes')).map((row) => row[4])).toEqual(HOSTILE.map((_, i) => HOSTILE[(i + 1) % HOSTILE.length]));
       await expectNothingRan(r, (u) => u === `file://${report}`);
