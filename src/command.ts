@@ -62,6 +62,8 @@ const OPTIONS = {
     'route-pattern': { type: 'string', array: true, describe: 'a route template matched first, e.g. /openapi/v1/orders/:id (* for the rest); repeatable' },
     'max-label-values': str('values of a dimension with their own series (default 100); the rest count as other'),
     'max-label-series': str('series of a dimension (default 2000); past it new pairs count under code="other"'),
+    // The HTML report (src/web/).
+    report: str('write a self-contained HTML report of the run (charts, incidents, top codes) to this file at its end'),
 } as const;
 
 /** yargs takes the `-` of `--alerts -` for a positional; `--alerts=-` keeps it the option's value. */

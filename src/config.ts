@@ -56,6 +56,8 @@ export interface Config {
   readonly routePatterns: readonly RoutePattern[];
   readonly maxLabelValues: number;
   readonly maxLabelSeries: number;
+  /** --report: the self-contained HTML report written at the end of the run. */
+  readonly report: string | undefined;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -278,6 +280,9 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean, env: NodeJS.Proc
     if (v === '-' && !stdoutToo) throw new UsageError(`--${flag} -: needs a file name (- for stdout is for --alerts and --summary-json)`);
     if (v !== undefined && v !== '-') writable(flag, v);
   }
+  const report = optString('report', flags['report']);
+  if (report === '-') throw new UsageError('--report -: needs a file name (the report is one HTML file)');
+  if (report !== undefined) writable('report', report);
   const live = follow || inputs.includes('-');
   const listenFlag = optString('listen', flags['listen']);
   const keepServing = Boolean(flags['keep-serving']);
@@ -342,5 +347,6 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean, env: NodeJS.Proc
     routePatterns: routePatterns(flags, dims),
     maxLabelValues,
     maxLabelSeries,
+    report,
   };
 }

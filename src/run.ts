@@ -34,12 +34,16 @@ async function tableOrUsageError(source: CodeTableSource): Promise<CodeTable> {
 /** The faces of a run, in the order they stop: the live view leaves the screen before the summary prints. */
 async function faces(ctx: RunContext, codeTable: CodeTableSource): Promise<Face[]> {
   const alertmanager = alertmanagerFace(ctx);
+  // The web page and the report load only for a run that has an endpoint or a report to write.
+  const web = ctx.config.listen || ctx.config.report ? await import('./web/face.js') : undefined;
   const list = [
     await liveFace(ctx),
     alertLogFace(ctx),
     alertmanager,
     await summaryFace(ctx),
     await metricsFace(ctx, { notifier: alertmanager?.notifier, codeTable }),
+    web?.livePageFace(ctx),
+    web?.reportFace(ctx),
   ];
   return list.filter((f): f is Face => f !== undefined);
 }
@@ -58,7 +62,9 @@ async function serve(config: Config, list: readonly Face[], healthy: () => boole
   const routes: Record<string, Route> = {};
   for (const f of list) Object.assign(routes, f.routes);
   const server = await startMetricsServer({ host: config.listen.host, port: config.listen.port, webConfig, routes, healthy });
-  log(`listening on ${server.url}`);
+  // The page's address, for a person to open (the demo prints it); scripts read the metrics URL before it.
+  const page = routes['/'] ? ` (web page: ${server.url.replace(/metrics$/, '')})` : '';
+  log(`listening on ${server.url}${page}`);
   return server;
 }
 

@@ -1,48 +1,10 @@
-// The end-of-run summary: a table on stderr and, with --summary-json, the same numbers as JSON.
-import { CATEGORIES, type Category } from '../codes/category.js';
-import type { CodeTable } from '../codes/table.js';
-import type { Counts } from '../engine/engine.js';
-import { OUTCOMES, type Outcome } from '../extract/result.js';
-import { errcodeDescriptions } from '../codes/describe.js';
+// The end-of-run summary: a table on stderr and, with --summary-json, the same numbers as JSON. The numbers
+// themselves (summarize) are shared by every face that reports totals, so they live in aggregate/summary.ts.
+import { CATEGORIES } from '../codes/category.js';
+import { OUTCOMES } from '../extract/result.js';
+import type { Summary } from '../aggregate/summary.js';
 
-export interface CodeSummary {
-  readonly code: string;
-  readonly category: Category;
-  readonly count: number;
-  readonly description: string;
-  readonly description_en: string;
-}
-
-export interface Summary {
-  readonly lines: Record<Outcome, number> & { total: number };
-  readonly blank_lines: number;
-  readonly bytes: number;
-  readonly seconds: number;
-  readonly responses: number;
-  readonly categories: Record<Category, number>;
-  /** Every series with a count, largest first. */
-  readonly codes: readonly CodeSummary[];
-  readonly alerts: Record<string, number>;
-}
-
-export function summarize(counts: Counts, table: CodeTable, seconds: number, alerts: Record<string, number>): Summary {
-  const lines = { total: 0 } as Record<Outcome, number> & { total: number };
-  OUTCOMES.forEach((o, i) => {
-    lines[o] = counts.outcomes[i] ?? 0;
-    lines.total += lines[o];
-  });
-  const categories = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
-  const codes: CodeSummary[] = [];
-  for (const s of counts.series) {
-    const n = s ? counts.count(s.slot) : 0;
-    if (!s || n === 0) continue;
-    categories[s.category] += n;
-    codes.push({ code: s.code, category: s.category, count: n, ...errcodeDescriptions(s, table) });
-  }
-  codes.sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  const responses = codes.reduce((a, c) => a + c.count, 0);
-  return { lines, blank_lines: counts.blank, bytes: counts.bytes, seconds, responses, categories, codes, alerts };
-}
+export { summarize, type CodeSummary, type Summary } from '../aggregate/summary.js';
 
 /** 1234567.8 -> "1,234,568". Not toLocaleString: Intl's first use costs about 10 ms at the end of every run. */
 export const num = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
