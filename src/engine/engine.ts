@@ -83,6 +83,7 @@ export interface EngineEvents {
   end: [EndReason];
   error: [message: string, usage: boolean];
   warning: [message: string];
+  tableApplied: [];
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
@@ -122,6 +123,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.emit('warning', msg.message);
         return;
       }
+      if (msg.type === 'table-applied') {
+        this.emit('tableApplied');
+        return;
+      }
       this.counts.apply(msg.snapshot);
       this.emit('flush', msg.snapshot);
       if (msg.snapshot.checkpointMs === msg.snapshot.checkpointMs) this.emit('checkpoint', msg.snapshot.checkpointMs);
@@ -154,15 +159,29 @@ export class Engine extends EventEmitter<EngineEvents> {
     Atomics.notify(control, CREDIT);
   }
 
-  /** The reader registers the new codes' series; once it has ended (--keep-serving after EOF), this thread does. */
-  setTable(table: CodeTable): void {
+  /**
+   * The reader registers the new codes' series; once it has ended (--keep-serving after EOF), this thread
+   * does. Resolves once the counts have them (or after `timeoutMs`, for a reader stuck in a write).
+   */
+  setTable(table: CodeTable, timeoutMs = 1000): Promise<void> {
     this.table = table;
     if (this.ended !== undefined) {
       this.counts.register(table);
-      return;
+      return Promise.resolve();
     }
     const msg: ControlMessage = { type: 'table', entries: table.entries };
     this.worker.postMessage(msg);
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('tableApplied', done);
+        this.off('end', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.once('tableApplied', done);
+      this.once('end', done);
+    });
   }
 
   /**

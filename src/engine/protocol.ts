@@ -56,6 +56,8 @@ export type ReaderMessage =
   | { readonly type: 'done'; readonly snapshot: Snapshot; readonly reason: EndReason }
   | { readonly type: 'error'; readonly message: string; readonly usage: boolean }
   /** Something the user should know that does not end the run (a truncated archive). */
-  | { readonly type: 'warning'; readonly message: string };
+  | { readonly type: 'warning'; readonly message: string }
+  /** A table sent by the main thread is in force; the flush before this carries its new series. */
+  | { readonly type: 'table-applied' };
 
 export type ControlMessage = { readonly type: 'table'; readonly entries: readonly CodeEntry[] };

@@ -52,7 +52,7 @@ let lastFlush = 0;
 let now = Date.now();
 
 function post(msg: ReaderMessage): void {
-  if (msg.type === 'error' || msg.type === 'warning') port.postMessage(msg);
+  if (msg.type === 'error' || msg.type === 'warning' || msg.type === 'table-applied') port.postMessage(msg);
   else {
     const s = msg.snapshot;
     port.postMessage(msg, [s.counts.buffer as ArrayBuffer, s.buckets.buffer as ArrayBuffer, ...s.labelCounts.map((c) => c.buffer as ArrayBuffer)]);
@@ -90,6 +90,9 @@ function applyControl(): void {
       table = new CodeTable(msg.entries);
       tally.setTable(table);
       enriched?.setTable(table);
+      // The new codes' series go out now, and the main thread learns that they have.
+      post({ type: 'flush', snapshot: tally.flush() });
+      post({ type: 'table-applied' });
     }
   }
 }
