@@ -1,7 +1,7 @@
 // Takes the README's two screenshots from the demo fixture: the live page while the fixture's server-error
 // spike fires, and the report of the whole replay. Run after `npm run build`:
 //
-//   node test/screenshots.mjs            # writes docs/web-page.png and docs/report.png
+//   node test/screenshots/make.mjs            # writes test/screenshots/web-page.png and test/screenshots/report.png
 //
 // Chinese text needs a CJK font on the machine (Debian: fonts-wqy-microhei); the tests do not.
 import { spawn } from 'node:child_process';
@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OUT = join(ROOT, 'docs');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OUT = join(ROOT, 'test/screenshots');
 const report = join(mkdtempSync(join(tmpdir(), 'errcode-shots-')), 'report.html');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
