@@ -45,7 +45,8 @@ class DimensionValues {
     private readonly limits: LabelLimits,
     private readonly added: LabelValueInfo[],
   ) {
-    this.admission = new Admission(candidateCapacity(limits.maxValues), limits.admitAfter ?? ADMIT_AFTER);
+    // A method is one of ten values once normalised: nothing to keep out.
+    this.admission = new Admission(candidateCapacity(limits.maxValues), spec.kind === 'method' ? 1 : (limits.admitAfter ?? ADMIT_AFTER));
   }
 
   /** Whether every slot is taken: from then on `other` is as final as an admitted value. */

@@ -8,7 +8,11 @@ import { formatSummary, summarize, type Summary } from './summary.js';
 export async function liveFace(ctx: RunContext): Promise<Face | undefined> {
   if (ctx.config.output !== 'live') return undefined;
   const { LiveView } = await import('./live.js');
-  const live = new LiveView(process.stdout, { counts: ctx.counts, table: ctx.table, activeAlerts: () => ctx.alerts.firing() }, ctx.config.lang);
+  const live = new LiveView(
+    process.stdout,
+    { counts: ctx.counts, table: ctx.table, activeAlerts: () => ctx.alerts.firing(), topLabels: (f) => ctx.alerts.topLabels(f), windowSec: ctx.config.alertWindowSec },
+    ctx.config.lang,
+  );
   return {
     start: () => live.start(),
     // A finished replay under --keep-serving leaves the screen for the summary.

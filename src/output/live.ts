@@ -10,19 +10,29 @@
 // Decoration is ASCII only. Box drawing, middle dots, arrows and the ellipsis are East Asian "ambiguous"
 // width: terminals set up for Chinese, the audience of `--lang zh`, draw them two columns wide and the
 // layout would break. Widths are measured in terminal columns (CJK characters take two).
-import type { AlertEvent } from '../alerts/events.js';
-import { CATEGORIES, FAMILIES, familyOf, type Category } from '../codes/category.js';
+import type { AlertEvent, TopLabel } from '../alerts/events.js';
+import { CATEGORIES, FAMILIES, familyOf, type Category, type Family } from '../codes/category.js';
 import type { CodeTable } from '../codes/table.js';
 import type { Counts } from '../engine/engine.js';
 import { OUTCOMES } from '../extract/result.js';
 import { errcodeDescriptions } from '../codes/describe.js';
-import { num, pct, summarize, type Summary } from './summary.js';
+import { clean, num, pct, summarize, type Summary } from './summary.js';
 import { displayWidth, fitWidth, padWidth } from './width.js';
 
 export interface LiveSource {
   counts(): Counts;
   table(): CodeTable;
   activeAlerts(): readonly AlertEvent[];
+  /** Per dimension, its values with the most of the family's responses in the spike window. */
+  topLabels?(family: Family): Record<string, TopLabel[]>;
+  /** The spike window, in seconds. */
+  readonly windowSec?: number;
+}
+
+/** A dimension's top values among the server and platform errors of the window, both families summed. */
+export interface WherePlace {
+  readonly name: string;
+  readonly values: readonly TopLabel[];
 }
 
 export type Lang = 'zh' | 'en';
@@ -37,6 +47,9 @@ export interface LiveFrame {
   readonly lastLineAgoSec: number;
   readonly alerts: readonly AlertEvent[];
   readonly now: Date;
+  /** The "where" panel: empty without dimensions. */
+  readonly where?: readonly WherePlace[];
+  readonly windowSec?: number;
 }
 
 export interface ScreenOptions {
@@ -54,10 +67,6 @@ export const REFRESH_MS = 1000;
 export const PLAIN_EVERY_MS = 5000;
 
 
-// Descriptions come from tables loaded from files and URLs: a control character in one must not reach the
-// terminal as a command (cursor moves, title changes, a cleared screen).
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-const clean = (text: string): string => text.replace(CONTROL, ' ');
 
 // ---- numbers ----
 
@@ -200,6 +209,21 @@ function codeLines(s: Summary, o: ScreenOptions, rows: number): Row[] {
   return out;
 }
 
+/** Where the errors of the window come from: a line per dimension, its top values with their counts. */
+function whereLines(f: LiveFrame, o: ScreenOptions): Row[] {
+  const where = f.where ?? [];
+  if (where.length === 0) return [];
+  const window = `${f.windowSec ?? 60}s`;
+  if (where.every((p) => p.values.length === 0)) return [{ text: ` where: no server or platform errors in the last ${window}`, sgr: SGR.quiet }];
+  const nameW = Math.max(...where.map((p) => displayWidth(p.name)));
+  const out: Row[] = [{ text: ` where (server and platform errors, last ${window})`, sgr: SGR.header }];
+  for (const p of where) {
+    const items = p.values.map((v) => `${clean(v.value)} ${num(v.count)}`);
+    out.push({ text: flow(`   ${padWidth(p.name, nameW)}  `, items.length > 0 ? items : ['-'], o.width)[0]!, sgr: '' });
+  }
+  return out;
+}
+
 function healthLines(f: LiveFrame, o: ScreenOptions): string[] {
   const l = f.summary.lines;
   const first = flow(' input  ', [
@@ -227,7 +251,8 @@ export function renderScreen(f: LiveFrame, o: ScreenOptions): string[] {
   }));
 
   const top = [...title.map((text) => ({ text, sgr: SGR.title })), ...alertLines(f.alerts, o)];
-  const categories = [{ text: '', sgr: '' }, ...categoryLines(s, o, hot)];
+  const where = whereLines(f, o);
+  const categories = [...(where.length > 0 ? [{ text: '', sgr: '' }, ...where] : []), { text: '', sgr: '' }, ...categoryLines(s, o, hot)];
   const health = healthLines(f, o).map((text) => ({ text, sgr: SGR.quiet }));
   const bottom = [{ text: '', sgr: '' }, ...health];
 
@@ -350,8 +375,23 @@ export class LiveView {
       lastLineAgoSec: counts.lastLineMs > 0 ? (nowMs - counts.lastLineMs) / 1000 : NaN,
       alerts: this.src.activeAlerts(),
       now: new Date(nowMs),
+      where: this.where(),
+      windowSec: this.src.windowSec,
     };
     return this.frame;
+  }
+
+  /** Both families' top values per dimension, summed: the errors an operator looks into. */
+  private where(): WherePlace[] {
+    const top = this.src.topLabels;
+    if (!top) return [];
+    const byFamily = FAMILIES.map((f) => top.call(this.src, f));
+    return Object.keys(byFamily[0] ?? {}).map((name) => {
+      const sum = new Map<string, number>();
+      for (const t of byFamily) for (const v of t[name] ?? []) sum.set(v.value, (sum.get(v.value) ?? 0) + v.count);
+      const values = [...sum].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+      return { name, values: values.slice(0, 5) };
+    });
   }
 
   private draw(clear: boolean): void {

@@ -6,6 +6,11 @@ import type { Summary } from '../aggregate/summary.js';
 
 export { summarize, type CodeSummary, type Summary } from '../aggregate/summary.js';
 
+// Routes, apps and descriptions come from logs and loaded tables: a control character in one must not reach
+// a terminal as a command (cursor moves, title changes, a cleared screen).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+export const clean = (text: string): string => text.replace(CONTROL, ' ');
+
 /** 1234567.8 -> "1,234,568". Not toLocaleString: Intl's first use costs about 10 ms at the end of every run. */
 export const num = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 export const pct = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-');
@@ -36,11 +41,23 @@ export function formatSummary(s: Summary, lang: 'zh' | 'en', terminal?: Terminal
     out.push('');
     out.push(`  ${'code'.padEnd(10)}${'category'.padEnd(16)}${'count'.padStart(12)}  description`);
     for (const c of s.codes.slice(0, topCodes)) {
-      const d = lang === 'en' ? c.description_en : c.description;
-      const left = `  ${c.code.padEnd(10)}${c.category.padEnd(16)}${num(c.count).padStart(12)}  `;
+      const d = clean(lang === 'en' ? c.description_en : c.description);
+      const left = `  ${clean(c.code).padEnd(10)}${c.category.padEnd(16)}${num(c.count).padStart(12)}  `;
       out.push(left + (terminal ? terminal.fitWidth(d, terminal.columns - 1 - left.length) : d));
     }
     if (s.codes.length > topCodes) out.push(`  ... ${s.codes.length - topCodes} more codes (--summary-json has them all)`);
+  }
+  // Where the responses and the errors come from: the top values of each dimension.
+  const fit = (line: string): string => (terminal ? terminal.fitWidth(line, terminal.columns - 1) : line);
+  const list = (places: readonly { value: string; count: number }[]): string => places.map((p) => `${clean(p.value)} ${num(p.count)}`).join(', ');
+  const shown = s.places.filter((p) => p.top.length > 0);
+  if (shown.length > 0) {
+    out.push('');
+    const width = Math.max(...shown.map((p) => p.name.length));
+    for (const p of shown) {
+      out.push(fit(`  ${p.name.padEnd(width)}  top: ${list(p.top.slice(0, 5))}`));
+      if (p.errors.length > 0) out.push(fit(`  ${''.padEnd(width)}  server/platform errors: ${list(p.errors.slice(0, 5).map((e) => ({ value: e.value, count: e.server + e.platform })))}`));
+    }
   }
   const fired = Object.entries(s.alerts).filter(([, n]) => n > 0);
   if (fired.length > 0) out.push('', `  spike alerts fired: ${fired.map(([f, n]) => `${f} ${n}`).join(', ')}`);

@@ -2,32 +2,13 @@
 // report carries one for the whole run. Field names are a public interface (documented in the README under
 // "The web page and the report"); add fields, never rename or remove one within version 1.
 import type { AlertEvent, TopLabel } from '../alerts/events.js';
-import { summarize, type CodeSummary } from '../aggregate/summary.js';
-import { LABEL_NONE, LABEL_OTHER } from '../aggregate/types.js';
-import { FAMILIES, familyOf, type Category, type Family } from '../codes/category.js';
-import type { Counts, DimensionCounts } from '../engine/engine.js';
+import { summarize, type CodeSummary, type PlaceDimension } from '../aggregate/summary.js';
+import { FAMILIES, type Category, type Family } from '../codes/category.js';
 import type { Outcome } from '../extract/result.js';
 import type { RunContext } from '../face.js';
 import type { HistoryJson } from './history.js';
 
 export const STATUS_VERSION = 1;
-
-/** A value of a dimension (a route, an app) with its responses, and those of the two spike families. */
-export interface Place {
-  readonly value: string;
-  readonly count: number;
-  readonly server: number;
-  readonly platform: number;
-}
-
-export interface PlaceDimension {
-  /** The dimension's name: `route`, `app`, `method`, or a `--label` name. */
-  readonly name: string;
-  /** The values with the most responses, most first. */
-  readonly top: readonly Place[];
-  /** The values with the most server and platform errors, most first; only values that have some. */
-  readonly errors: readonly Place[];
-}
 
 /** One spike incident: its firing event, and when it ended (null while it still fires). */
 export interface Incident {
@@ -104,9 +85,6 @@ export interface Status {
   };
 }
 
-/** How many places of each list, and codes of an incident, the page gets. */
-export const TOP_PLACES = 10;
-
 /** What the face adds to the run's state: the chart's history, incidents, the arrival rate. */
 export interface StatusParts {
   readonly kind: Status['kind'];
@@ -161,38 +139,9 @@ export function buildStatus(ctx: RunContext, parts: StatusParts): Status {
       firing: alerts.firing(),
       incidents: parts.incidents,
     },
-    places: places(counts),
+    places: s.places,
     history: parts.history,
   };
-}
-
-/** Per dimension, its values' responses summed over codes: the most frequent, and those with the most errors. */
-export function places(counts: Counts, limit = TOP_PLACES): PlaceDimension[] {
-  return counts.dimensions.map((d) => {
-    const byLabel = new Map<number, { count: number; server: number; platform: number }>();
-    for (const p of d.pairs) {
-      if (!p) continue;
-      const n = d.count(p.pair);
-      if (n === 0) continue;
-      let e = byLabel.get(p.label);
-      if (!e) byLabel.set(p.label, (e = { count: 0, server: 0, platform: 0 }));
-      e.count += n;
-      const family = familyOf(p.category);
-      if (family) e[family] += n;
-    }
-    const all = [...byLabel].map(([label, e]): Place => ({ value: labelValue(d, label), ...e }));
-    const byValue = (a: Place, b: Place): number => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
-    const top = [...all].sort((a, b) => b.count - a.count || byValue(a, b)).slice(0, limit);
-    const errors = all
-      .filter((p) => p.server + p.platform > 0)
-      .sort((a, b) => b.server + b.platform - (a.server + a.platform) || byValue(a, b))
-      .slice(0, limit);
-    return { name: d.name, top, errors };
-  });
-}
-
-function labelValue(d: DimensionCounts, label: number): string {
-  return d.values[label] ?? (label === LABEL_NONE ? 'none' : label === LABEL_OTHER ? 'other' : `#${label}`);
 }
 
 /** The run's incidents from its alert events: a firing event opens one, the family's resolved event closes it. */

@@ -121,6 +121,9 @@ describe('the live view in a terminal', () => {
     expect(text).toMatch(/on firing: [0-9.]+% of responses \(baseline [0-9.]+%\), \d+ of \d+ in 60s/);
     expect(text).toMatch(/top: (5\d{2,4}|http_5\d\d) \(\d+\) [A-Z][a-z]/);
     expect(text).toContain('server !!');
+    // Where the errors come from: the fixture's routes, templated (no query string), with their counts.
+    expect(text).toContain(' where (server and platform errors, last 60s)');
+    expect(text).toMatch(/^ {3}route +\/(api|open)\/[a-z0-9/]+ \d+/m);
 
     // 30 rows leave room for the codes even while the alert takes its three.
     t.resize(60, 30);

@@ -338,3 +338,25 @@ describe('the end-of-run summary on a terminal', () => {
     expect(whole).not.toContain('...\n');
   });
 });
+
+describe('the where panel', () => {
+  const base = frameOf(countLog([]));
+  it('lists the top values of each dimension among the window\'s errors, as text', () => {
+    const where = [
+      { name: 'route', values: [{ value: '/openapi/v1/orders/:id', count: 120 }, { value: '/x\u001b[2J\u0007', count: 3 }] },
+      { name: 'app', values: [] },
+    ];
+    const lines = screen({ ...base, where, windowSec: 60 });
+    const text = lines.join('\n');
+    expect(text).toContain(' where (server and platform errors, last 60s)');
+    expect(lines.find((l) => l.startsWith('   route'))).toBe('   route  /openapi/v1/orders/:id 120  /x [2J  3');
+    expect(lines.find((l) => l.startsWith('   app'))).toBe('   app    -');
+    expect(text).not.toContain('\u001b');
+    expectFits(lines, 80, 24);
+  });
+
+  it('says so when the window has no errors, and is absent without dimensions', () => {
+    expect(screen({ ...base, where: [{ name: 'route', values: [] }], windowSec: 30 }).join('\n')).toContain(' where: no server or platform errors in the last 30s');
+    expect(screen(base).join('\n')).not.toContain('where');
+  });
+});

@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { summarize } from '../../dist/aggregate/summary.js';
+import { places, summarize } from '../../dist/aggregate/summary.js';
 import { packBuckets, type BucketDelta } from '../../dist/aggregate/types.js';
 import { CATEGORIES } from '../../dist/codes/category.js';
 import { reportHtml, scriptSafeJson } from '../../dist/web/assets.js';
 import { livePageFace, reportFace } from '../../dist/web/face.js';
 import { RecentHistory, RunHistory, STEPS } from '../../dist/web/history.js';
-import { buildStatus, IncidentLog, places } from '../../dist/web/status.js';
+import { buildStatus, IncidentLog } from '../../dist/web/status.js';
 import { fakeRun, firingEvent } from '../support/fake-run.js';
 
 const T0 = Date.UTC(2026, 10, 25, 0, 0, 0) / 1000;

@@ -7,9 +7,9 @@
 // Everything shown that came from a log or a loaded table (codes, descriptions, routes, apps) goes into the
 // page as text: elements are made with createElement and filled with text nodes, never with markup.
 import type UPlot from 'uplot';
-import type { CodeSummary } from '../../aggregate/summary.js';
+import type { CodeSummary, Place, PlaceDimension } from '../../aggregate/summary.js';
 import type { AlertEvent, TopLabel } from '../../alerts/events.js';
-import type { Incident, Place, PlaceDimension, Status } from '../status.js';
+import type { Incident, Status } from '../status.js';
 
 type Lang = 'zh' | 'en';
 type Category = keyof Status['categories'];
