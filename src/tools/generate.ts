@@ -131,6 +131,25 @@ function gatewayApp(r: () => number): string {
   return APPS[lo]!;
 }
 
+/**
+ * The app of a wrapped line: one of 40 keys of the same length as the request id it replaces (the log's
+ * bytes stay as they were), picked by that id with a Zipf weight, so the app dimension sees callers, not
+ * a new key on every line.
+ */
+const WRAPPED_APPS = Array.from({ length: 40 }, (_, k) => hex(rng(5000 + k), 8));
+const WRAPPED_CDF = (() => {
+  const w = WRAPPED_APPS.map((_, k) => 1 / (k + 1));
+  const total = w.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  return w.map((x) => (acc += x / total));
+})();
+
+export function wrappedApp(requestId: string): string {
+  const x = parseInt(requestId, 16) / 0x100000000;
+  const k = WRAPPED_CDF.findIndex((c) => x < c);
+  return `ak_${WRAPPED_APPS[k < 0 ? WRAPPED_APPS.length - 1 : k]}`;
+}
+
 /** A gateway line's route: its path as logged, and its templated value. */
 function gatewayRoute(r: () => number): { path: string; template: string; method: string } {
   let x = r() * GATEWAY_WEIGHT;
@@ -241,7 +260,7 @@ export function* generateLines(opts: GenerateOptions, truth: Truth): Generator<s
       yield `{"code":${code},"msg":"${code === 200 ? 'success' : 'error'}","data":{"requestId":"${requestId}","items":[${latency % 7},${latency % 11}],"total":${latency}}}`;
     } else {
       const response = http === 200 ? `{"code":${code},"msg":"${code === 200 ? 'success' : 'failed'}","data":{"requestId":"${requestId}","total":${latency % 97}}}` : 'null';
-      yield `{"ts":"${ts}","method":"${method}","path":"${path}?page=${latency % 13}&size=20","status":${http},"latencyMs":${latency},"clientIp":"10.${latency % 250}.${i % 250}.${(i * 7) % 250}","appKey":"ak_${requestId}","response":${response}}`;
+      yield `{"ts":"${ts}","method":"${method}","path":"${path}?page=${latency % 13}&size=20","status":${http},"latencyMs":${latency},"clientIp":"10.${latency % 250}.${i % 250}.${(i * 7) % 250}","appKey":"${wrappedApp(requestId)}","response":${response}}`;
     }
   }
 }

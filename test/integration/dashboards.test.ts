@@ -13,7 +13,8 @@ import { DEFAULT_SPIKE_OPTIONS } from '../../dist/alerts/detector.js';
 import { BUILTIN_CODES } from '../../dist/codes/builtin.js';
 import { CATEGORIES, FAMILIES } from '../../dist/codes/category.js';
 import { OUTCOMES } from '../../dist/extract/result.js';
-import { METRICS } from '../../dist/metrics/names.js';
+import { DEFAULT_DIMENSIONS } from '../../dist/labels/dimensions.js';
+import { dimensionMetric, METRICS } from '../../dist/metrics/names.js';
 import { startCli, type RunningCli } from '../support/cli.js';
 import { resultSize, scalarOf, startPrometheus, type Prometheus, type QueryData } from '../support/prometheus.js';
 
@@ -27,6 +28,11 @@ const DATASOURCE_REF = { type: 'prometheus', uid: '${datasource}' };
 const GRID_COLUMNS = 24;
 // Variables Grafana itself provides; every other `$name` must be a dashboard variable.
 const GRAFANA_VARIABLES = new Set(['__rate_interval', '__range', '__interval', '__interval_ms', '__range_s']);
+const RULES = join(DASHBOARDS, 'rules', 'errcode.rules.yml');
+/** Metric names the exporter serves: the fixed ones and one per default dimension. */
+const SERVED = new Set<string>([...Object.values(METRICS), ...DEFAULT_DIMENSIONS.map((d) => dimensionMetric(d.name))]);
+/** The exporter's metric names in a query; a recorded series (level:metric:operations) is not one. */
+const metricsIn = (expr: string): string[] => expr.match(/(?<![\w:])(?:errcode|process|nodejs)_[a-z0-9_]+(?![\w:])/g) ?? [];
 
 interface GridPos {
   x: number;
@@ -145,10 +151,10 @@ describe('dashboards/ as Grafana reads it', () => {
     }
   });
 
-  it('offers job, instance and code variables queried from the exporter', () => {
+  it('offers job, instance, code, route and app variables queried from the exporter', () => {
     for (const { name, json } of dashboards) {
       const vars = new Map((json.templating?.list ?? []).map((v) => [v.name, v]));
-      for (const wanted of ['job', 'instance', 'code']) {
+      for (const wanted of ['job', 'instance', 'code', 'route', 'app']) {
         const v = vars.get(wanted);
         expect(v?.type, `${name}: $${wanted}`).toBe('query');
         expect(labelValuesQuery(variableQuery(v!)), `${name}: $${wanted}`).toMatchObject({ label: wanted });
@@ -175,14 +181,15 @@ describe('dashboards/ as Grafana reads it', () => {
     }
   });
 
-  it('uses only the metric names and label values the exporter defines', () => {
-    const served = new Set<string>(Object.values(METRICS));
+  it('uses only the metric names and label values the exporter defines, and series the rules record', async () => {
+    const recorded = new Set((parse(await readFile(RULES, 'utf8')) as { groups: { rules: { record?: string }[] }[] }).groups.flatMap((g) => g.rules.flatMap((r) => r.record ?? [])));
     const values: Record<string, readonly string[]> = { category: CATEGORIES, outcome: OUTCOMES, family: FAMILIES };
     for (const { name, json } of dashboards) {
       for (const expr of exprs(json)) {
-        for (const metric of expr.match(/\berrcode_[a-z_]+/g) ?? []) {
-          expect(served, `${name}: ${metric} is not in src/metrics/names.ts`).toContain(metric);
+        for (const metric of metricsIn(expr).filter((m) => m.startsWith('errcode_'))) {
+          expect(SERVED, `${name}: ${metric} is not in src/metrics/names.ts`).toContain(metric);
         }
+        for (const series of expr.match(/\b[a-z_]+:errcode_[a-z_]+:[a-z0-9_]+\b/g) ?? []) expect(recorded, `${name}: ${series} is not recorded in ${RULES}`).toContain(series);
         for (const [, label, op, value] of expr.matchAll(/\b(category|outcome|family)\s*(=~|!~|=|!=)\s*"([^"]*)"/g)) {
           const listed = op!.includes('~') ? value!.split('|') : [value!];
           for (const v of listed) expect(values[label!], `${name}: ${label}="${v}" in ${expr}`).toContain(v);
@@ -253,6 +260,14 @@ describe(`${MAIN_DASHBOARD} shows what an operator asks for`, () => {
     expect(withExpr(/code="\$code"/).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('where the errors come from: top routes and apps by server and platform errors, and their drill-downs', () => {
+    for (const dim of ['route', 'app']) {
+      expect(withExpr(new RegExp(`topk\\(10, sum by \\(${dim}\\) \\(rate\\(errcode_${dim}_responses_total\\{[^}]*category=~"server\\|system\\|platform_auth"`))).toHaveLength(1);
+      expect(withExpr(new RegExp(`${dim}="\\$${dim}"`)).length, dim).toBeGreaterThanOrEqual(2);
+    }
+    expect(withExpr(/job_route:errcode_server_errors:ratio5m\{/).map((p) => p.type)).toContain('table');
+  });
+
   it('input health: lines by outcome, bytes read, malformed share', () => {
     expect(withExpr(/sum by \(outcome\) \(rate\(errcode_input_lines_total/)).not.toHaveLength(0);
     expect(withExpr(/rate\(errcode_input_bytes_total/)).not.toHaveLength(0);
@@ -268,6 +283,9 @@ describe(`${MAIN_DASHBOARD} shows what an operator asks for`, () => {
 describe('every panel query against a real Prometheus scraping the real CLI', () => {
   const JOB = 'errcode';
   const DRILL_DOWN_CODE = '5021';
+  // The fixture's routes (templated: the query strings go) and its most frequent app.
+  const DRILL_DOWN_ROUTE = '/api/v1/orders';
+  let drillDownApp: string;
   // With 1s scrapes any window over 2s has samples; a wide one keeps the counters' rise inside it however
   // slowly the queries below run.
   const RATE_INTERVAL = '5m';
@@ -281,12 +299,25 @@ describe('every panel query against a real Prometheus scraping the real CLI', ()
     // counters rise instead of starting at their final values.
     cli = await startCli(['-', '--output', 'none', '--listen', '127.0.0.1:0', '--keep-serving'], { stdin: 'pipe' });
     instance = new URL(cli.url).host;
-    prom = await startPrometheus({ scrape: [{ job: JOB, targets: [cli.url] }] });
+    prom = await startPrometheus({ scrape: [{ job: JOB, targets: [cli.url] }], ruleFiles: [RULES] });
     await prom.waitFor(`${METRICS.inputLines}{job="${JOB}"}`, (r) => resultSize(r) > 0, 30_000);
-    cli.proc.stdin!.end(await readFile(FIXTURE));
+    const fixture = await readFile(FIXTURE, 'utf8');
+    const apps = new Map<string, number>();
+    for (const m of fixture.matchAll(/"appKey":"([^"]+)"/g)) apps.set(m[1]!, (apps.get(m[1]!) ?? 0) + 1);
+    drillDownApp = [...apps].sort((a, b) => b[1] - a[1])[0]![0];
+    // In two halves, a few scrapes apart: a breakdown's (value, code) series appear when first counted, and
+    // rate() needs to see them rise, as it does on a live gateway.
+    const lines = fixture.split('\n');
+    const half = Math.floor(lines.length / 2);
+    cli.proc.stdin!.write(lines.slice(0, half).join('\n') + '\n');
+    await prom.waitFor(`count_over_time(${dimensionMetric('route')}{job="${JOB}", route="${DRILL_DOWN_ROUTE}", code="200"}[1m])`, (r) => (scalarOf(r) ?? 0) >= 2, 30_000);
+    cli.proc.stdin!.end(lines.slice(half).join('\n'));
     const truth = JSON.parse(await readFile(FIXTURE_TRUTH, 'utf8')) as { lines: number };
     await prom.waitFor(`sum(${METRICS.inputLines}{job="${JOB}"})`, (r) => scalarOf(r) === truth.lines, 30_000);
     await prom.waitFor(`count_over_time(up{job="${JOB}"}[1m])`, (r) => (scalarOf(r) ?? 0) >= 2, 30_000);
+    // Every breakdown series seen in at least two scrapes, and the route rule evaluated on them.
+    await prom.waitFor(`min(count_over_time(${dimensionMetric('route')}{job="${JOB}"}[1m]))`, (r) => (scalarOf(r) ?? 0) >= 2, 30_000);
+    await prom.waitFor(`count(job_route:errcode_server_errors:ratio5m{job="${JOB}"} > 0)`, (r) => (scalarOf(r) ?? 0) > 0, 30_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -302,6 +333,8 @@ describe('every panel query against a real Prometheus scraping the real CLI', ()
         // Grafana escapes regex metacharacters of a multi-value variable used with =~; so do we.
         instance: instance.replace(/[\\^$*+?.()|[\]{}]/g, '\\\\$&'),
         code: DRILL_DOWN_CODE,
+        route: DRILL_DOWN_ROUTE,
+        app: drillDownApp,
         __rate_interval: RATE_INTERVAL,
         __range: RANGE,
       };
@@ -315,21 +348,21 @@ describe('every panel query against a real Prometheus scraping the real CLI', ()
     const served = new Set([...text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{|\s)/gm)].map((m) => m[1]!));
     for (const { name, json } of dashboards) {
       for (const expr of exprs(json)) {
-        for (const metric of expr.match(/\b(?:errcode|process|nodejs)_[a-z0-9_]+/g) ?? []) {
+        for (const metric of metricsIn(expr)) {
           expect(served, `${name}: ${metric}`).toContain(metric);
         }
       }
     }
   });
 
-  it('resolves the job, instance and code variables to the scraped target', async () => {
+  it('resolves the job, instance, code, route and app variables to the scraped target', async () => {
     for (const { name, json } of dashboards) {
       for (const v of json.templating?.list ?? []) {
         if (v.type !== 'query') continue;
         const { selector, label } = labelValuesQuery(variableQuery(v))!;
         const data = await prom!.query(`count by (${label}) (${substitute(selector)})`);
         const values = data.resultType === 'vector' ? data.result.map((s) => s.metric[label]) : [];
-        const wanted = { job: JOB, instance, code: DRILL_DOWN_CODE }[v.name];
+        const wanted = { job: JOB, instance, code: DRILL_DOWN_CODE, route: DRILL_DOWN_ROUTE, app: drillDownApp }[v.name];
         expect(values, `${name}: $${v.name}`).toContain(wanted);
       }
     }

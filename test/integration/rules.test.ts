@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BASELINE_TIME_CONSTANT_SEC, DEFAULT_SPIKE_OPTIONS } from '../../dist/alerts/detector.js';
 import { CATEGORIES, FAMILIES, familyOf } from '../../dist/codes/category.js';
-import { METRICS } from '../../dist/metrics/names.js';
+import { DEFAULT_DIMENSIONS } from '../../dist/labels/dimensions.js';
+import { dimensionMetric, METRICS } from '../../dist/metrics/names.js';
 
 const PROMTOOL = process.env['PROMTOOL_BIN'] ?? 'promtool';
 const DASHBOARDS = fileURLToPath(new URL('../../dashboards/', import.meta.url));
@@ -100,7 +101,7 @@ describe('the unit tests pin the thresholds', () => {
 
 describe('the rules and the exporter agree', () => {
   it('uses only metric names the exporter serves', () => {
-    const served = new Set<string>(Object.values(METRICS));
+    const served = new Set<string>([...Object.values(METRICS), ...DEFAULT_DIMENSIONS.map((d) => dimensionMetric(d.name))]);
     // Recorded series (level:metric:operations) contain the base name between colons; skip those.
     const used = new Set(rules.flatMap((r) => r.expr.match(/(?<![\w:])errcode_[a-z_]+(?![\w:])/g) ?? []));
     expect(used.size).toBeGreaterThan(0);
@@ -127,6 +128,12 @@ describe('the rules and the exporter agree', () => {
     expect(rules.some((r) => r.alert === 'ErrcodePipelineSilent' && r.expr.includes(METRICS.lastLineTimestamp))).toBe(
       true,
     );
+  });
+
+  it('records the server error share per route from the route breakdown, server family categories only', () => {
+    const rule = rules.find((r) => r.record === 'job_route:errcode_server_errors:ratio5m');
+    expect(rule?.expr).toContain(`sum by (job, route) (rate(${dimensionMetric('route')}{`);
+    expect(categoriesMatched(rule!.expr)).toEqual(CATEGORIES.filter((c) => familyOf(c) === 'server').sort());
   });
 
   it('warns about a stale code table per instance, on the timestamp served only with --codes-url', () => {
