@@ -72,6 +72,28 @@ describe('bad flags and configuration: one line, exit 2', () => {
     [['--codes-url', 'http://api.invalid/codes', '--codes-cache', '/nonexistent-dir/c.json'], 'errcode-stream: --codes-cache /nonexistent-dir/c.json: no such directory /nonexistent-dir'],
     [['--codes-url', 'http://api.invalid/codes', '--codes-cache', '-'], 'errcode-stream: --codes-cache -: needs a file name'],
     [['--codes-url', 'http://api.invalid/codes', '--codes-timeout', 'soon'], 'errcode-stream: --codes-timeout "soon": expected a duration like 500ms, 30s, 5m or 1h'],
+    // Breakdowns (SPEC "Breakdowns").
+    [['--label', 'route'], 'errcode-stream: --label "route": expected NAME=PATH, such as route=request.path'],
+    [['--label', 'Route=path'], 'errcode-stream: --label "Route=path": "Route" is not a label name (lower case letters, digits and _, not first a digit)'],
+    [['--label', '1x=path'], 'errcode-stream: --label "1x=path": "1x" is not a label name (lower case letters, digits and _, not first a digit)'],
+    [['--label', 'code=response.code'], 'errcode-stream: --label "code=response.code": "code" is taken (code, category, outcome, family, le, instance, job are reserved)'],
+    [['--label', 'instance=host'], 'errcode-stream: --label "instance=host": "instance" is taken (code, category, outcome, family, le, instance, job are reserved)'],
+    [['--label', '__name__=x'], "errcode-stream: --label \"__name__=x\": names starting with __ are Prometheus's own"],
+    [['--label', 'route='], 'errcode-stream: --label "route=": expected a dotted path after =, such as request.path'],
+    [['--label', 'route=a..b'], 'errcode-stream: --label "route=a..b": expected a dotted path after =, such as request.path'],
+    [['--label', 'api=path', '--label', 'api=uri'], 'errcode-stream: --label api: given twice'],
+    [['--label'], 'errcode-stream: --label needs a value'],
+    [['--label', 'a=a', '--label', 'b=b', '--label', 'c=c', '--label', 'd=d', '--label', 'e=e', '--label', 'f=f', '--label', 'g=g', '--label', 'h=h', '--label', 'i=i'], 'errcode-stream: --label: at most 8 dimensions; 9 were given'],
+    [['--no-labels', '--label', 'route=path'], 'errcode-stream: --no-labels turns the dimensions off; it cannot go with --label'],
+    [['--route-pattern', 'orders/:id'], 'errcode-stream: --route-pattern "orders/:id": expected a path starting with /, such as /openapi/v1/orders/:id'],
+    [['--route-pattern', '/a/*/b'], 'errcode-stream: --route-pattern "/a/*/b": * stands alone as the last segment'],
+    [['--route-pattern', '/a/:9'], 'errcode-stream: --route-pattern "/a/:9": ":9" is not a :name (letters, digits, _)'],
+    [['--route-pattern', '/a?x=1'], 'errcode-stream: --route-pattern "/a?x=1": a pattern is a path: no query, fragment or spaces'],
+    [['--no-labels', '--route-pattern', '/a/:id'], 'errcode-stream: --route-pattern shapes the route dimension, and there is none (see --label)'],
+    [['--label', 'api=path', '--route-pattern', '/a/:id'], 'errcode-stream: --route-pattern shapes the route dimension, and there is none (see --label)'],
+    [['--max-label-values', '0'], 'errcode-stream: --max-label-values "0": expected an integer of at least 1'],
+    [['--max-label-values', '5000'], 'errcode-stream: --max-label-values 5000: at most 1000 (each value is a set of series in every scrape)'],
+    [['--max-label-series', 'many'], 'errcode-stream: --max-label-series "many": expected an integer of at least 1'],
   ])('%j', async (args, message) => {
     const res = await runCli(args);
     expect(res.stderr).toBe(`${message}\n`);
