@@ -14,6 +14,7 @@ import { extractReference } from '../extract/reference.js';
 import { MALFORMED, OK, OVERSIZED, newLineResult } from '../extract/result.js';
 import { FastExtractor, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
 import { follow } from '../input/follow.js';
+import { inflatePieces } from '../input/gunzip.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
 import { FdWriter, sleepMs } from '../output/fd-writer.js';
@@ -232,16 +233,14 @@ function truncated(input: string, err: unknown): void {
   post({ type: 'warning', message: `${input}: ${(err as Error).message}; the lines before it are counted` });
 }
 
+/** Inflated off this thread (input/gunzip.ts), into the scanner's read buffer. */
 async function readGzip(fd: number, input: string): Promise<boolean> {
   const framer = new LineFramer(config.maxLineBytes, lines);
-  const stream = createReadStream('', { fd, autoClose: false }).pipe(createGunzip());
+  const buf = scanReadBuffer(READ_SIZE);
   try {
-    for await (const buf of stream as AsyncIterable<Buffer>) {
-      chunk(framer, buf);
-      if (stopping() || stdout?.closed) {
-        stream.destroy();
-        return false;
-      }
+    for await (const n of inflatePieces(fd, buf)) {
+      chunk(framer, buf.subarray(0, n));
+      if (stopping() || stdout?.closed) return false;
     }
   } catch (err) {
     truncated(input, err);
