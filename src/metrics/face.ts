@@ -1,11 +1,11 @@
 // The Prometheus face: /metrics on the endpoint. prom-client loads only when there is an endpoint.
 import type { Face, RunContext } from '../face.js';
-import type { NotifierState } from './registry.js';
+import type { NotifierState, RemoteWriteState } from './families.js';
 
-export async function metricsFace(ctx: RunContext, notifier: NotifierState | undefined): Promise<Face | undefined> {
+export async function metricsFace(ctx: RunContext, notifier: NotifierState | undefined, remoteWrite?: RemoteWriteState): Promise<Face | undefined> {
   if (!ctx.config.listen) return undefined;
   const { createRegistry } = await import('./registry.js');
-  const registry = createRegistry({ prefix: ctx.config.metricsPrefix, counts: ctx.counts, table: ctx.table, alerts: ctx.alerts, notifier });
+  const registry = createRegistry({ prefix: ctx.config.metricsPrefix, counts: ctx.counts, table: ctx.table, alerts: ctx.alerts, notifier, remoteWrite });
   return {
     routes: {
       '/metrics': async () => ({ contentType: registry.contentType, body: await registry.exposition() }),

@@ -17,6 +17,10 @@ export const METRIC_SUFFIXES = {
   notificationsErrors: 'notifications_errors_total',
   notificationsDropped: 'notifications_dropped_total',
   notificationsQueueLength: 'notifications_queue_length',
+  remoteWriteSamples: 'remote_write_samples_total',
+  remoteWriteFailed: 'remote_write_samples_failed_total',
+  remoteWriteDropped: 'remote_write_samples_dropped_total',
+  remoteWritePending: 'remote_write_pending_samples',
 } as const;
 
 export type MetricKey = keyof typeof METRIC_SUFFIXES;
