@@ -47,7 +47,7 @@ export interface MetricsSources {
 /**
  * One series: its label values, in the order of its family's labelNames. The same object comes back from one
  * collect() to the next while the series lasts, so a writer keeps what it made of it (exposition text,
- * encoded labels) keyed by the object.
+ * encoded labels) keyed by the object; an object belongs to one family.
  */
 export interface Series {
   readonly values: readonly string[];
@@ -76,10 +76,9 @@ function seriesByValues(): (...values: string[]) => Series {
   };
 }
 
-const NO_LABELS: Series = { values: [] };
-
 function single(name: string, type: MetricFamily['type'], help: string, value: () => number): MetricFamily {
-  return { name, type, help, labelNames: [], collect: (each) => each(NO_LABELS, value()) };
+  const series: Series = { values: [] };
+  return { name, type, help, labelNames: [], collect: (each) => each(series, value()) };
 }
 
 function perAlertFamily(name: string, type: MetricFamily['type'], help: string, value: (family: Family) => number): MetricFamily {
@@ -112,6 +111,7 @@ function codeInfo(names: Names, src: MetricsSources): MetricFamily {
   let table: CodeTable | undefined;
   let seriesCount = -1;
   let list: Series[] = [];
+  const series = seriesByValues();
   return {
     name: names.codeInfo,
     type: 'gauge',
@@ -127,13 +127,13 @@ function codeInfo(names: Names, src: MetricsSources): MetricFamily {
         list = [];
         for (const e of t.entries) {
           seen.add(`${e.code}|${e.category}`);
-          list.push({ values: [String(e.code), e.category, e.description, e.description_en] });
+          list.push(series(String(e.code), e.category, e.description, e.description_en));
         }
         // Series outside the table (unlisted, http_<status>, other) get their info too, so joins never drop them.
         for (const s of c.series) {
           if (!s || seen.has(`${s.code}|${s.category}`)) continue;
           const d = errcodeDescriptions(s, t);
-          list.push({ values: [s.code, s.category, d.description, d.description_en] });
+          list.push(series(s.code, s.category, d.description, d.description_en));
         }
       }
       for (const s of list) each(s, 1);
@@ -156,14 +156,16 @@ function inputLines(names: Names, src: MetricsSources): MetricFamily {
 }
 
 function alertmanagers(names: Names, src: MetricsSources): MetricFamily[] {
-  const series = seriesByValues();
-  const per = (name: string, help: string, pick: (s: { sent: number; errors: number; dropped: number }) => number): MetricFamily => ({
-    name,
-    type: 'counter',
-    help,
-    labelNames: ['alertmanager'],
-    collect: (each) => src.notifier?.stats().forEach((s) => each(series(s.url), pick(s))),
-  });
+  const per = (name: string, help: string, pick: (s: { sent: number; errors: number; dropped: number }) => number): MetricFamily => {
+    const series = seriesByValues();
+    return {
+      name,
+      type: 'counter',
+      help,
+      labelNames: ['alertmanager'],
+      collect: (each) => src.notifier?.stats().forEach((s) => each(series(s.url), pick(s))),
+    };
+  };
   return [
     per(names.notificationsSent, 'Alerts posted to Alertmanager.', (s) => s.sent),
     per(names.notificationsErrors, 'Failed posts to Alertmanager.', (s) => s.errors),
@@ -173,14 +175,16 @@ function alertmanagers(names: Names, src: MetricsSources): MetricFamily[] {
 }
 
 function remoteWrite(names: Names, src: MetricsSources): MetricFamily[] {
-  const series = seriesByValues();
-  const per = (name: string, type: MetricFamily['type'], help: string, pick: (s: RemoteWriteStats) => number): MetricFamily => ({
-    name,
-    type,
-    help,
-    labelNames: ['remote'],
-    collect: (each) => src.remoteWrite?.stats().forEach((s) => each(series(s.remote), pick(s))),
-  });
+  const per = (name: string, type: MetricFamily['type'], help: string, pick: (s: RemoteWriteStats) => number): MetricFamily => {
+    const series = seriesByValues();
+    return {
+      name,
+      type,
+      help,
+      labelNames: ['remote'],
+      collect: (each) => src.remoteWrite?.stats().forEach((s) => each(series(s.remote), pick(s))),
+    };
+  };
   return [
     per(names.remoteWriteSamples, 'counter', 'Samples the remote-write receiver accepted.', (s) => s.sent),
     per(names.remoteWriteFailed, 'counter', 'Samples the receiver refused for good (4xx, too old) or that could not be delivered before a replay gave up.', (s) => s.failed),
