@@ -54,6 +54,12 @@ const OPTIONS = {
     lang: str('description language of the live view and summary: zh (default) or en'),
     'dead-letter': str('append every line that could not be counted as ok to this file'),
     'summary-json': str('write the end-of-run summary as JSON to this file'),
+    'remote-write': { type: 'string', array: true, describe: 'push every errcode_* series to this Prometheus remote-write URL; repeatable' },
+    'remote-write-interval': str("how often to push, and the step of a replay's history (default 15s)"),
+    'remote-write-label': { type: 'string', array: true, describe: 'NAME=VALUE on every pushed series (default job=errcode-stream, instance=<host name>); repeatable' },
+    'remote-write-header': { type: 'string', array: true, describe: "'Name: value' on every push (X-Scope-OrgID, Authorization); ${ENV} from the environment; repeatable" },
+    'remote-write-queue': str('samples kept per receiver while it is unreachable (default 100000)'),
+    openmetrics: str("write a replay's history to this file as OpenMetrics text, for promtool tsdb create-blocks-from openmetrics"),
 } as const;
 
 /** yargs takes the `-` of `--alerts -` for a positional; `--alerts=-` keeps it the option's value. */

@@ -7,6 +7,7 @@ import type { AlertEvent } from './alerts/events.js';
 import { alertLogFace, alertmanagerFace } from './alerts/face.js';
 import { AlertState } from './alerts/state.js';
 import { errcodeDescriptions } from './codes/describe.js';
+import { historyFace } from './export/face.js';
 import { CodeTableError } from './codes/load.js';
 import { loadTable } from './codes/sources.js';
 import type { CodeTable } from './codes/table.js';
@@ -34,7 +35,8 @@ async function tableOrUsageError(config: Config): Promise<CodeTable> {
 /** The faces of a run, in the order they stop: the live view leaves the screen before the summary prints. */
 async function faces(ctx: RunContext): Promise<Face[]> {
   const alertmanager = alertmanagerFace(ctx);
-  const list = [await liveFace(ctx), alertLogFace(ctx), alertmanager, await summaryFace(ctx), await metricsFace(ctx, alertmanager?.notifier)];
+  const history = await historyFace(ctx, alertmanager?.notifier);
+  const list = [await liveFace(ctx), alertLogFace(ctx), alertmanager, history, await summaryFace(ctx), await metricsFace(ctx, alertmanager?.notifier, history?.remoteWrite)];
   return list.filter((f): f is Face => f !== undefined);
 }
 

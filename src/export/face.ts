@@ -1,0 +1,12 @@
+// The history face (SPEC "History"): remote write (--remote-write) and the OpenMetrics file (--openmetrics).
+// Its modules (protobuf, snappy) load only when one of them is asked for.
+import type { RunContext } from '../face.js';
+import type { NotifierState } from '../metrics/families.js';
+import type { HistoryFace } from './history.js';
+
+export async function historyFace(ctx: RunContext, notifier: NotifierState | undefined): Promise<HistoryFace | undefined> {
+  const h = ctx.config.history;
+  if (h.remoteWrite.length === 0 && h.openMetrics === undefined) return undefined;
+  const { History } = await import('./history.js');
+  return new History(ctx, notifier).face();
+}

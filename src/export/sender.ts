@@ -1,0 +1,338 @@
+// Delivery to one remote-write receiver, as Prometheus's own sender does it: one request at a time (so every
+// series' samples arrive in time order), at most MAX_SAMPLES_PER_SEND a request; 5xx and network errors
+// retried with backoff (30 ms, doubling, up to 5 s), 429 after its Retry-After; other 4xx dropped and counted.
+// Live input: a bounded queue that drops its oldest samples, so the reading never waits. A replay: nothing is
+// dropped; room() tells the reader to wait while the queue is full.
+import type { RemoteWriteStats } from '../metrics/families.js';
+import type { Frame } from './frames.js';
+import { CONTENT_ENCODING, CONTENT_TYPE, PROTOCOL_VERSION, type FrameSlice, type WriteRequestEncoder } from './remote-write.js';
+
+/** Samples per request: Prometheus's default max_samples_per_send. */
+export const MAX_SAMPLES_PER_SEND = 2000;
+
+export interface SenderOptions {
+  /** The receiver's URL as given; user:password in it becomes a Basic Authorization header. */
+  readonly url: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly userAgent: string;
+  /** Samples kept waiting (--remote-write-queue). */
+  readonly capacity: number;
+  /** Live input: a full queue drops its oldest samples. A replay: it never drops, the reader waits (room()). */
+  readonly dropOldest: boolean;
+  readonly log: (line: string) => void;
+  /** Per request. Default 30s, Prometheus's remote_timeout. */
+  readonly timeoutMs?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+  /**
+   * A replay gives up a receiver that has kept failing this long (its samples count as failed), so that a
+   * dead receiver cannot hold the run for ever. Live input retries for as long as it runs. Default 2 minutes.
+   */
+  readonly giveUpAfterMs?: number;
+}
+
+/** The `remote` label and the request's target: the URL without credentials (and the Basic header they make). */
+export function remoteOf(raw: string): { url: string; remote: string; authorization: string | undefined } {
+  const u = new URL(raw);
+  const authorization = u.username || u.password ? `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}` : undefined;
+  u.username = '';
+  u.password = '';
+  u.hash = '';
+  const remote = `${u.origin}${u.pathname}`;
+  return { url: u.href, remote, authorization };
+}
+
+/** Retry-After: seconds, or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, nowMs: number): number | undefined {
+  if (header === null) return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/**
+ * A receiver refusing samples for their age: Prometheus answers 400 "out of bounds" without an out-of-order
+ * window, and 500 "too old sample" past a window too small (400 only from 2.50 on, prometheus#13334);
+ * Mimir and Thanos Receive say "too old" or "out of order". Retrying would never help.
+ */
+const TOO_OLD = /out of bounds|too old|out[ -]of[ -]order/i;
+
+type Outcome = { readonly kind: 'sent' } | { readonly kind: 'rejected'; readonly why: string; readonly tooOld: boolean } | { readonly kind: 'retry'; readonly why: string; readonly afterMs?: number };
+
+interface Queued {
+  readonly frame: Frame;
+  from: number;
+}
+
+export class RemoteWriteSender {
+  readonly remote: string;
+  sent = 0;
+  failed = 0;
+  dropped = 0;
+  private readonly url: string;
+  private readonly headers: Record<string, string>;
+  private readonly queue: Queued[] = [];
+  private head = 0;
+  private queued = 0;
+  private inFlight = 0;
+  private running: Promise<void> | undefined;
+  /** Given up (a replay's dead receiver: what is left failed) or stopped (what is left was dropped): nothing more is sent. */
+  private closedAs: 'failed' | 'dropped' | undefined;
+  private stopAt = Infinity;
+  private readonly abort = new AbortController();
+  private waiters: (() => void)[] = [];
+  private failingSince = 0;
+  private failures = 0;
+  private backoffMs = 0;
+  private toldTooOld = false;
+  private toldRejected = false;
+  /** Times of the first and last samples delivered, for the run's account. */
+  firstMs = NaN;
+  lastMs = NaN;
+
+  constructor(
+    private readonly options: SenderOptions,
+    private readonly encoder: WriteRequestEncoder,
+  ) {
+    const { url, remote, authorization } = remoteOf(options.url);
+    this.url = url;
+    this.remote = remote;
+    this.headers = {
+      ...(authorization ? { authorization } : {}),
+      ...Object.fromEntries(options.headers.map(([n, v]) => [n.toLowerCase(), v])),
+      'content-encoding': CONTENT_ENCODING,
+      'content-type': CONTENT_TYPE,
+      'user-agent': options.userAgent,
+      'x-prometheus-remote-write-version': PROTOCOL_VERSION,
+    };
+  }
+
+  stats(): RemoteWriteStats {
+    return { remote: this.remote, sent: this.sent, failed: this.failed, dropped: this.dropped, pending: this.queued + this.inFlight };
+  }
+
+  /** Queues a frame for delivery; returns at once. */
+  enqueue(frame: Frame): void {
+    const n = frame.ids.length;
+    if (n === 0) return;
+    if (this.closedAs) {
+      // A replay that gave this receiver up goes on; its samples are the ones it could not deliver.
+      this[this.closedAs] += n;
+      return;
+    }
+    this.queue.push({ frame, from: 0 });
+    this.queued += n;
+    if (this.options.dropOldest) this.dropOverCapacity();
+    this.pump();
+  }
+
+  /** Resolves once the queue has room (at once on live input, which drops instead). */
+  room(): Promise<void> {
+    return this.until(() => this.closedAs !== undefined || this.queued < this.options.capacity);
+  }
+
+  /** Resolves once everything queued was delivered, refused, or given up. */
+  drained(): Promise<void> {
+    return this.until(() => this.closedAs !== undefined || (this.queued === 0 && this.inFlight === 0));
+  }
+
+  /**
+   * Sends what it can for at most `deadlineMs` more, then stops: a request in flight is aborted and what is
+   * left counts as dropped.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopAt = Math.min(this.stopAt, Date.now() + deadlineMs);
+    const timer = setTimeout(() => this.close('dropped'), Math.max(0, this.stopAt - Date.now()));
+    timer.unref();
+    await this.drained();
+    clearTimeout(timer);
+    this.close('dropped');
+    await this.running;
+  }
+
+  private until(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (ready()) resolve();
+        else this.waiters.push(check);
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  private changed(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private dropOverCapacity(): void {
+    while (this.queued > this.options.capacity) {
+      const q = this.queue[this.head]!;
+      const n = Math.min(this.queued - this.options.capacity, q.frame.ids.length - q.from);
+      q.from += n;
+      this.queued -= n;
+      this.dropped += n;
+      if (q.from === q.frame.ids.length) this.head++;
+    }
+    this.compact();
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The oldest queued samples, up to MAX_SAMPLES_PER_SEND, taken off the queue. */
+  private take(): FrameSlice[] {
+    const slices: FrameSlice[] = [];
+    let room = MAX_SAMPLES_PER_SEND;
+    while (room > 0 && this.head < this.queue.length) {
+      const q = this.queue[this.head]!;
+      const to = Math.min(q.frame.ids.length, q.from + room);
+      slices.push({ frame: q.frame, from: q.from, to });
+      room -= to - q.from;
+      this.queued -= to - q.from;
+      this.inFlight += to - q.from;
+      q.from = to;
+      if (to === q.frame.ids.length) this.head++;
+    }
+    this.compact();
+    return slices;
+  }
+
+  private pump(): void {
+    if (this.running || this.closedAs !== undefined || this.queued === 0) return;
+    this.running = this.deliverAll().finally(() => {
+      this.running = undefined;
+      this.changed();
+      this.pump();
+    });
+  }
+
+  private async deliverAll(): Promise<void> {
+    while (this.closedAs === undefined && this.queued > 0) {
+      const batch = this.take();
+      const n = this.inFlight;
+      this.changed();
+      await this.deliver(batch, n);
+      this.inFlight = 0;
+    }
+  }
+
+  /** One batch until it is delivered, refused, or the sender closes. */
+  private async deliver(batch: readonly FrameSlice[], n: number): Promise<void> {
+    const body = this.encoder.body(batch);
+    for (;;) {
+      if (this.closedAs) {
+        this.dropped += n;
+        return;
+      }
+      const outcome = await this.post(body);
+      if (outcome.kind === 'sent') {
+        this.sent += n;
+        this.recover();
+        const first = batch[0]!.frame.atMs;
+        const last = batch[batch.length - 1]!.frame.atMs;
+        if (!(this.firstMs <= first)) this.firstMs = first;
+        if (!(this.lastMs >= last)) this.lastMs = last;
+        return;
+      }
+      if (outcome.kind === 'rejected') {
+        this.failed += n;
+        this.recover();
+        this.tell(outcome);
+        return;
+      }
+      const now = Date.now();
+      if (this.failures++ === 0) {
+        this.failingSince = now;
+        this.options.log(`remote write ${this.remote}: ${outcome.why}; retrying${this.options.dropOldest ? `, keeping the newest ${this.options.capacity} samples` : ''}`);
+      }
+      const giveUp = this.options.dropOldest ? Infinity : (this.options.giveUpAfterMs ?? 120_000);
+      if (now - this.failingSince >= giveUp) {
+        this.failed += n;
+        this.options.log(`remote write ${this.remote}: gave up after ${Math.round((now - this.failingSince) / 1000)} s of failures (${outcome.why}); the samples not delivered count as failed`);
+        this.close('failed');
+        return;
+      }
+      const { backoffMinMs = 30, backoffMaxMs = 5000 } = this.options;
+      this.backoffMs = this.backoffMs === 0 ? backoffMinMs : Math.min(this.backoffMs * 2, backoffMaxMs);
+      await this.sleep(outcome.afterMs ?? this.backoffMs);
+    }
+  }
+
+  private recover(): void {
+    if (this.failures > 0) this.options.log(`remote write ${this.remote}: delivering again after ${this.failures} failed attempts`);
+    this.failures = 0;
+    this.backoffMs = 0;
+  }
+
+  private tell(outcome: Extract<Outcome, { kind: 'rejected' }>): void {
+    if (outcome.tooOld) {
+      if (this.toldTooOld) return;
+      this.toldTooOld = true;
+      this.options.log(
+        `remote write ${this.remote}: the receiver refuses samples as too old (${outcome.why}); event-time samples need an out-of-order window there ` +
+          '(Prometheus: storage.tsdb.out_of_order_time_window in its configuration file, larger than the age of the log); they count as failed and are not retried',
+      );
+      return;
+    }
+    if (this.toldRejected) return;
+    this.toldRejected = true;
+    this.options.log(`remote write ${this.remote}: the receiver refuses the samples (${outcome.why}); they count as failed and are not retried`);
+  }
+
+  private async post(body: Buffer): Promise<Outcome> {
+    try {
+      const res = await fetch(this.url, {
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs ?? 30_000), this.abort.signal]),
+      });
+      // The body is reserved and ignored on success (spec); on an error it says why, and is read for that.
+      const text = res.ok ? (await res.body?.cancel(), '') : (await res.text()).trim().replace(/\s+/g, ' ').slice(0, 200);
+      if (res.ok) return { kind: 'sent' };
+      const why = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
+      if (res.status >= 400 && TOO_OLD.test(text)) return { kind: 'rejected', why, tooOld: true };
+      if (res.status === 429) {
+        const afterMs = retryAfterMs(res.headers.get('retry-after'), Date.now());
+        return afterMs === undefined ? { kind: 'retry', why } : { kind: 'retry', why, afterMs };
+      }
+      if (res.status >= 400 && res.status < 500) return { kind: 'rejected', why, tooOld: false };
+      return { kind: 'retry', why };
+    } catch (err) {
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${(err.cause as NodeJS.ErrnoException).code ?? err.cause.message}` : '';
+      return { kind: 'retry', why: `${err instanceof Error ? err.message : String(err)}${cause}` };
+    }
+  }
+
+  /** Waits `ms`, or less when the sender closes. */
+  private sleep(ms: number): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /** No more sending: what is queued counts as `as`. */
+  private close(as: 'failed' | 'dropped'): void {
+    if (this.closedAs) return;
+    this.closedAs = as;
+    this[as] += this.queued;
+    this.queued = 0;
+    this.queue.length = this.head = 0;
+    this.abort.abort();
+    this.changed();
+  }
+}
