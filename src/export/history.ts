@@ -156,6 +156,6 @@ export class History implements RemoteWriteState {
   private account(s: RemoteWriteSender): string {
     const { sent, failed, dropped } = s.stats();
     const seconds = ((Date.now() - this.ctx.startedMs) / 1000).toFixed(1);
-    return `remote write ${s.remote}: ${num(sent)} samples delivered of ${num(this.points)} points${this.span()} in ${seconds} s; ${num(failed)} failed, ${num(dropped)} dropped`;
+    return `remote write ${s.remote}: ${num(sent)} samples delivered in ${num(s.requests)} requests, ${num(this.points)} points${this.span()}, ${seconds} s; ${num(failed)} failed, ${num(dropped)} dropped`;
   }
 }

@@ -69,6 +69,8 @@ export class RemoteWriteSender {
   sent = 0;
   failed = 0;
   dropped = 0;
+  /** POSTs made, retries included. */
+  requests = 0;
   private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly queue: Queued[] = [];
@@ -287,6 +289,7 @@ export class RemoteWriteSender {
   }
 
   private async post(body: Buffer): Promise<Outcome> {
+    this.requests++;
     try {
       const res = await fetch(this.url, {
         method: 'POST',

@@ -76,7 +76,10 @@ describe('remote write from the CLI to a receiver on loopback', () => {
     expect(rx.requests.reduce((n, r) => n + staleMarkers(r.raw), 0)).toBe(new Set(accepted.map(([l]) => JSON.stringify(l))).size);
     const sent = rx.requests.reduce((n, r) => n + r.series.reduce((m, s) => m + s.samples.length, 0), 0);
     const account = res.stderr.split('\n').find((l) => l.startsWith(`errcode-stream: remote write ${rx.url}:`));
-    expect(account).toBe(`errcode-stream: remote write ${rx.url}: ${sent.toLocaleString('en-US')} samples delivered of ${times.length} points, event time 2026-11-27T10:00:00Z to ${new Date(ends).toISOString().replace('.000Z', 'Z')} in ${account!.match(/in ([\d.]+) s/)![1]} s; 0 failed, 0 dropped`);
+    expect(account).toBe(
+      `errcode-stream: remote write ${rx.url}: ${sent.toLocaleString('en-US')} samples delivered in ${rx.requests.length} requests, ${times.length} points, ` +
+        `event time 2026-11-27T10:00:00Z to ${new Date(ends).toISOString().replace('.000Z', 'Z')}, ${account!.match(/, ([\d.]+) s;/)![1]} s; 0 failed, 0 dropped`,
+    );
     // The OpenMetrics file has the same points (without the stale markers).
     const omLines = readFileSync(om, 'utf8').split('\n').filter((l) => l.startsWith('errcode_input_lines_total{') && l.includes('outcome="ok"'));
     expect(omLines.map((l) => Number(l.split(' ').at(-1)) * 1000)).toEqual(times);
@@ -115,6 +118,6 @@ describe('remote write from the CLI to a receiver on loopback', () => {
     expect(metrics).toMatch(new RegExp(`errcode_remote_write_pending_samples\\{remote="${url}"\\} [1-9]`));
     expect(await cli.stop()).toBe(0);
     expect(cli.stderr()).toContain(`remote write ${url}: fetch failed: ECONNREFUSED; retrying, keeping the newest 100000 samples\n`);
-    expect(cli.stderr()).toMatch(new RegExp(`remote write ${url}: 0 samples delivered of \\d+ points in [\\d.]+ s; 0 failed, [1-9][\\d,]* dropped\n`));
+    expect(cli.stderr()).toMatch(new RegExp(`remote write ${url}: 0 samples delivered in \\d+ requests, \\d+ points, [\\d.]+ s; 0 failed, [1-9][\\d,]* dropped\n`));
   });
 });
