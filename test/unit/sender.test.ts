@@ -102,9 +102,20 @@ describe('RemoteWriteSender', () => {
     s.enqueue(f.next());
     await new Promise((r) => setTimeout(r, 100));
     expect(s.stats()).toMatchObject({ sent: 0, failed: 0, pending: 2 });
-    expect(lines[0]).toMatch(/fetch failed: ECONNREFUSED; retrying/);
+    expect(lines[0]).toMatch(/ECONNREFUSED; retrying/);
     await s.stop(0);
     expect(s.stats()).toMatchObject({ sent: 0, failed: 0, dropped: 2, pending: 0 });
+  });
+
+  it('retries a request that got no answer in time', async () => {
+    const rx = await receiver((n) => ({ status: 200, delayMs: n === 0 ? 500 : 0 }));
+    const f = frames(1);
+    const { s, lines } = sender(rx.url, f, { timeoutMs: 100 });
+    s.enqueue(f.next());
+    await s.drained();
+    expect(lines[0]).toBe(`remote write ${rx.url}: no answer in 0.1 s; retrying, keeping the newest 100000 samples`);
+    expect(rx.requests).toHaveLength(2);
+    expect(s.stats().sent).toBe(1);
   });
 
   it('waits for the Retry-After of a 429', async () => {
@@ -215,6 +226,6 @@ describe('RemoteWriteSender', () => {
     await s.room();
     s.enqueue(f.next());
     expect(s.stats()).toMatchObject({ sent: 0, failed: 30, dropped: 0, pending: 0 });
-    expect(lines[1]).toMatch(/gave up after \d+ s of failures \(fetch failed: ECONNREFUSED\)/);
+    expect(lines[1]).toMatch(/gave up after \d+ s of failures \(ECONNREFUSED\)/);
   });
 });
