@@ -11,6 +11,8 @@ import { CONTENT_ENCODING, CONTENT_TYPE, PROTOCOL_VERSION, type FrameSlice, type
 
 /** Samples per request: Prometheus's default max_samples_per_send. */
 export const MAX_SAMPLES_PER_SEND = 2000;
+/** A replay sends full requests only, or what it has after this long (Prometheus's batch_send_deadline). */
+const BATCH_DEADLINE_MS = 5000;
 
 export interface SenderOptions {
   /** The receiver's URL as given; user:password in it becomes a Basic Authorization header. */
@@ -115,6 +117,11 @@ export class RemoteWriteSender {
   private stopAt = Infinity;
   private readonly abort = new AbortController();
   private waiters: (() => void)[] = [];
+  /** The end is asked for (drained(), stop()): partial batches go too. */
+  private flushing = false;
+  /** A replay's partial batch has waited BATCH_DEADLINE_MS. */
+  private due = false;
+  private deadline: NodeJS.Timeout | undefined;
   private failingSince = 0;
   private failures = 0;
   private backoffMs = 0;
@@ -169,6 +176,8 @@ export class RemoteWriteSender {
 
   /** Resolves once everything queued was delivered, refused, or given up. */
   drained(): Promise<void> {
+    this.flushing = true;
+    this.pump();
     return this.until(() => this.closedAs !== undefined || (this.queued === 0 && this.inFlight === 0));
   }
 
@@ -177,6 +186,7 @@ export class RemoteWriteSender {
    * left counts as dropped.
    */
   async stop(deadlineMs: number): Promise<void> {
+    this.flushing = true;
     this.stopAt = Math.min(this.stopAt, Date.now() + deadlineMs);
     const timer = setTimeout(() => this.close('dropped'), Math.max(0, this.stopAt - Date.now()));
     timer.unref();
@@ -240,8 +250,27 @@ export class RemoteWriteSender {
     return slices;
   }
 
+  /**
+   * Whether to send what is queued now. Live input sends at once (a push every interval). A replay makes
+   * its frames far faster: it sends full requests (a quarter of the requests, measured on 1M lines: 243 of
+   * 430 samples on average before), and the rest at the end or after BATCH_DEADLINE_MS.
+   */
+  private ready(): boolean {
+    return this.options.dropOldest || this.flushing || this.due || this.queued >= Math.min(MAX_SAMPLES_PER_SEND, this.options.capacity);
+  }
+
   private pump(): void {
     if (this.running || this.closedAs !== undefined || this.queued === 0) return;
+    if (!this.ready()) {
+      this.deadline ??= setTimeout(() => {
+        this.deadline = undefined;
+        this.due = true;
+        this.pump();
+      }, BATCH_DEADLINE_MS).unref();
+      return;
+    }
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
     this.running = this.deliverAll().finally(() => {
       this.running = undefined;
       this.changed();
@@ -250,7 +279,8 @@ export class RemoteWriteSender {
   }
 
   private async deliverAll(): Promise<void> {
-    while (this.closedAs === undefined && this.queued > 0) {
+    while (this.closedAs === undefined && this.queued > 0 && this.ready()) {
+      this.due = false;
       const batch = this.take();
       const n = this.inFlight;
       this.changed();
@@ -369,6 +399,7 @@ export class RemoteWriteSender {
     this.queue.length = this.head = 0;
     this.abort.abort();
     this.agent.destroy();
+    clearTimeout(this.deadline);
     this.changed();
   }
 }

@@ -197,24 +197,33 @@ describe('RemoteWriteSender', () => {
   });
 
   it('in a replay drops nothing: room() waits until the queue has room', async () => {
-    const rx = await receiver(() => ({ status: 200, delayMs: 100 }));
+    const rx = await receiver(() => ({ status: 200, delayMs: 200 }));
     const f = frames(100);
     const { s } = sender(rx.url, f, { capacity: 150, dropOldest: false });
-    s.enqueue(f.next()); // in flight
+    s.enqueue(f.next());
+    s.enqueue(f.next()); // a request's worth (the queue's size): in flight
+    s.enqueue(f.next());
     s.enqueue(f.next());
     let roomy = false;
     void s.room().then(() => (roomy = true));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(roomy).toBe(true);
-    roomy = false;
-    s.enqueue(f.next());
-    void s.room().then(() => (roomy = true));
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
     expect(roomy).toBe(false);
-    expect(s.stats()).toMatchObject({ pending: 300, dropped: 0 });
+    expect(s.stats()).toMatchObject({ pending: 400, dropped: 0 });
     await s.drained();
     expect(roomy).toBe(true);
-    expect(s.stats()).toMatchObject({ sent: 300, dropped: 0, failed: 0 });
+    expect(s.stats()).toMatchObject({ sent: 400, dropped: 0, failed: 0 });
+  });
+
+  it('in a replay sends full requests, and the rest once the end is asked for', async () => {
+    const rx = await receiver();
+    const f = frames(900);
+    const { s } = sender(rx.url, f, { dropOldest: false });
+    for (let i = 0; i < 3; i++) s.enqueue(f.next());
+    await new Promise((r) => setTimeout(r, 100));
+    const size = (r: (typeof rx.requests)[number]) => r.series.reduce((n, x) => n + x.samples.length, 0);
+    expect(rx.requests.map(size)).toEqual([MAX_SAMPLES_PER_SEND]);
+    await s.drained();
+    expect(rx.requests.map(size)).toEqual([MAX_SAMPLES_PER_SEND, 2700 - MAX_SAMPLES_PER_SEND]);
   });
 
   it('in a replay gives up a receiver that keeps failing, counting what it could not deliver as failed', async () => {
