@@ -23,6 +23,16 @@ export const PROTOCOL_VERSION = '0.1.0';
 /** The stale marker of the remote-write spec, NaN with payload 2, as it goes on the wire (little-endian). */
 const STALE_NAN = new Uint8Array([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
 
+/**
+ * A Sample field of a TimeSeries at `atMs`, but for its value: the bytes before the value (field 2's tag and
+ * length, the value's tag) and after it (the timestamp's tag and varint).
+ */
+function sampleBytes(atMs: number): { before: Uint8Array; after: Uint8Array } {
+  const whole = new BinaryWriter().tag(2, WireType.LengthDelimited).fork().tag(1, WireType.Bit64).double(0).tag(2, WireType.Varint).int64(atMs).join().finish();
+  // The Sample is at most 20 bytes, so its length is one byte: tag, length, value's tag, 8 bytes of value.
+  return { before: whole.subarray(0, 3), after: whole.subarray(11) };
+}
+
 export class WriteRequestEncoder {
   private readonly writer = new BinaryWriter();
   /** Per series id, its Label fields as they go inside a TimeSeries (tag and length included). */
@@ -39,17 +49,19 @@ export class WriteRequestEncoder {
   /** The uncompressed WriteRequest of `slices` (oldest first). */
   encode(slices: readonly FrameSlice[]): Uint8Array {
     const order = this.chain(slices);
+    // A frame's samples differ only in their value: the bytes around it are made once per frame.
+    const around = slices.map((sl) => sampleBytes(sl.frame.atMs));
     const w = this.writer;
     for (const id of order) {
       w.tag(1, WireType.LengthDelimited).fork();
       w.raw(this.labelsOf(id));
       for (let s = this.head[id]!; s >= 0; s = this.next[s]!) {
-        const slice = slices[this.sampleSlice[s]!]!;
-        const k = this.sampleIndex[s]!;
-        w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.Bit64);
-        if (slice.frame.stale) w.raw(STALE_NAN);
-        else w.double(slice.frame.values[k]!);
-        w.tag(2, WireType.Varint).int64(slice.frame.atMs).join();
+        const j = this.sampleSlice[s]!;
+        const frame = slices[j]!.frame;
+        w.raw(around[j]!.before);
+        if (frame.stale) w.raw(STALE_NAN);
+        else w.double(frame.values[this.sampleIndex[s]!]!);
+        w.raw(around[j]!.after);
       }
       w.join();
     }
