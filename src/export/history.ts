@@ -115,7 +115,7 @@ export class History implements RemoteWriteState {
    * checkpoint), then delivery (a replay that reached its end waits for all of it; otherwise a few seconds),
    * the OpenMetrics file, and one line per receiver and file.
    */
-  finish(reason: StopReason | 'eof'): Promise<void> {
+  finish(reason: StopReason): Promise<void> {
     if (this.finishing) {
       // A signal while a finished replay still delivers (--keep-serving): cut the wait short.
       if (reason !== 'eof') for (const s of this.senders) void s.stop(STOP_DEADLINE_MS);
@@ -128,14 +128,19 @@ export class History implements RemoteWriteState {
       if (last) this.push(this.table.ended(last, this.live ? last.atMs + 1 : last.atMs + this.intervalMs));
       const written = this.writeOpenMetrics(reason);
       const complete = !this.live && reason === 'eof';
+      // The run is past its own signal handling once its input ended: a signal during the wait for a slow
+      // receiver cuts the wait short here.
+      const cut = (): void => this.senders.forEach((s) => void s.stop(STOP_DEADLINE_MS));
+      if (complete) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, cut);
       await Promise.all(this.senders.map((s) => (complete ? s.drained().then(() => s.stop(0)) : s.stop(STOP_DEADLINE_MS))));
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeListener(signal, cut);
       for (const s of this.senders) this.ctx.log(this.account(s));
       await written;
     })();
     return this.finishing;
   }
 
-  private async writeOpenMetrics(reason: StopReason | 'eof'): Promise<void> {
+  private async writeOpenMetrics(reason: StopReason): Promise<void> {
     const path = this.ctx.config.history.openMetrics;
     if (this.openMetrics === undefined || path === undefined) return;
     try {

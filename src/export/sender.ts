@@ -127,9 +127,6 @@ export class RemoteWriteSender {
   private backoffMs = 0;
   private toldTooOld = false;
   private toldRejected = false;
-  /** Times of the first and last samples delivered, for the run's account. */
-  firstMs = NaN;
-  lastMs = NaN;
 
   constructor(
     private readonly options: SenderOptions,
@@ -301,10 +298,6 @@ export class RemoteWriteSender {
       if (outcome.kind === 'sent') {
         this.sent += n;
         this.recover();
-        const first = batch[0]!.frame.atMs;
-        const last = batch[batch.length - 1]!.frame.atMs;
-        if (!(this.firstMs <= first)) this.firstMs = first;
-        if (!(this.lastMs >= last)) this.lastMs = last;
         return;
       }
       if (outcome.kind === 'rejected') {

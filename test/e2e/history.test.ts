@@ -85,6 +85,23 @@ describe('remote write from the CLI to a receiver on loopback', () => {
     expect(omLines.map((l) => Number(l.split(' ').at(-1)) * 1000)).toEqual(times);
   });
 
+  it('stops waiting for a receiver that keeps failing at a signal, and gives its account', async () => {
+    const rx = await startReceiver(() => ({ status: 503 }));
+    let told = false;
+    const res = await runCli([archive, '--output', 'none', '--listen', 'none', '--remote-write', rx.url], {
+      onSpawn: (child) =>
+        child.stderr!.on('data', (b: Buffer) => {
+          if (!told && b.toString().includes('retrying')) {
+            told = true;
+            setTimeout(() => child.kill('SIGINT'), 300);
+          }
+        }),
+    });
+    await rx.close();
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(new RegExp(`remote write ${rx.url}: 0 samples delivered in \\d+ requests, 81 points, .*; 0 failed, [\\d,]+ dropped\n`));
+  });
+
   it('pushes live input at wall-clock time, with every errcode_* series of /metrics', async () => {
     const rx = await startReceiver();
     const before = Date.now();
