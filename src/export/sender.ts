@@ -360,7 +360,10 @@ export class RemoteWriteSender {
         const afterMs = retryAfterMs(typeof header === 'string' ? header : null, Date.now());
         return afterMs === undefined ? { kind: 'retry', why } : { kind: 'retry', why, afterMs };
       }
-      if (res.status >= 400 && res.status < 500) return { kind: 'rejected', why, tooOld: false };
+      // A redirect is not followed (the body would have to go again): the URL is wrong, like a 404's.
+      if (res.status < 300) return { kind: 'rejected', why, tooOld: false };
+      if (res.status < 400) return { kind: 'rejected', why: `${why} to ${String(res.headers['location'] ?? '?')}, not followed`, tooOld: false };
+      if (res.status < 500) return { kind: 'rejected', why, tooOld: false };
       return { kind: 'retry', why };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

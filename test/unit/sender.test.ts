@@ -150,6 +150,17 @@ describe('RemoteWriteSender', () => {
     expect(lines).toEqual([`remote write ${rx.url}: the receiver refuses the samples (HTTP 401: no token); they count as failed and are not retried`]);
   });
 
+  it('does not follow a redirect: the URL is wrong, and the samples count as failed', async () => {
+    const rx = await receiver(() => ({ status: 308, headers: { location: '/api/v1/push' } }));
+    const f = frames(2);
+    const { s, lines } = sender(rx.url, f);
+    s.enqueue(f.next());
+    await s.drained();
+    expect(rx.requests).toHaveLength(1);
+    expect(s.stats()).toMatchObject({ sent: 0, failed: 2 });
+    expect(lines).toEqual([`remote write ${rx.url}: the receiver refuses the samples (HTTP 308 to /api/v1/push, not followed); they count as failed and are not retried`]);
+  });
+
   it.each([
     [400, 'out of bounds'],
     [500, 'too old sample'],
