@@ -124,6 +124,11 @@ export class History implements RemoteWriteState {
     this.finishing = (async () => {
       clearInterval(this.timer);
       if (this.live) this.take(Date.now());
+      else if (this.points === 0 && reason === 'eof' && this.ctx.counts().lines > 0) {
+        // No line had an event time, so the log's clock never started: one point at the time of the run.
+        this.ctx.log('history: no line of the input had an event time (see --time-field); its counts go at the time of the run');
+        this.take(Date.now());
+      }
       const last = this.last;
       if (last) this.push(this.table.ended(last, this.live ? last.atMs + 1 : last.atMs + this.intervalMs));
       const written = this.writeOpenMetrics(reason);

@@ -85,6 +85,19 @@ describe('remote write from the CLI to a receiver on loopback', () => {
     expect(omLines.map((l) => Number(l.split(' ').at(-1)) * 1000)).toEqual(times);
   });
 
+  it('puts a replay without event times at the time of the run, and says so', async () => {
+    const plain = join(dir, 'untimed.ndjson');
+    writeFileSync(plain, '{"code":200}\n{"code":5021}\n');
+    const om = join(dir, 'untimed.om');
+    const before = Date.now();
+    const res = await runCli([plain, '--output', 'none', '--openmetrics', om]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain('errcode-stream: history: no line of the input had an event time (see --time-field); its counts go at the time of the run\n');
+    const line = readFileSync(om, 'utf8').split('\n').find((l) => l.startsWith('errcode_responses_total{category="server",code="5021"'))!;
+    expect(line.split(' ')[1]).toBe('1');
+    expect(Number(line.split(' ')[2]) * 1000).toBeGreaterThanOrEqual(before);
+  });
+
   it('stops waiting for a receiver that keeps failing at a signal, and gives its account', async () => {
     const rx = await startReceiver(() => ({ status: 503 }));
     let told = false;
