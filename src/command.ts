@@ -64,6 +64,12 @@ const OPTIONS = {
     'max-label-series': str('series of a dimension (default 2000); past it new pairs count under code="other"'),
     // The HTML report (src/web/).
     report: str('write a self-contained HTML report of the run (charts, incidents, top codes) to this file at its end'),
+    'remote-write': { type: 'string', array: true, describe: 'push every errcode_* series to this Prometheus remote-write URL; repeatable' },
+    'remote-write-interval': str("how often to push, and the step of a replay's history (default 15s)"),
+    'remote-write-label': { type: 'string', array: true, describe: 'NAME=VALUE on every pushed series (default job=errcode-stream, instance=<host name>); repeatable' },
+    'remote-write-header': { type: 'string', array: true, describe: "'Name: value' on every push (X-Scope-OrgID, Authorization); ${ENV} from the environment; repeatable" },
+    'remote-write-queue': str('samples kept per receiver while it is unreachable (default 100000)'),
+    openmetrics: str("write a replay's history to this file as OpenMetrics text, for promtool tsdb create-blocks-from openmetrics"),
 } as const;
 
 /** yargs takes the `-` of `--alerts -` for a positional; `--alerts=-` keeps it the option's value. */

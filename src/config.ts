@@ -1,6 +1,7 @@
 // One typed Config built from the parsed flags. Every mistake becomes a UsageError with a one-line reason;
 // command.ts prints it and exits 2.
 import { accessSync, constants, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { RequestHeader } from './codes/api.js';
 import { fieldPaths, type FieldPaths } from './extract/paths.js';
@@ -58,6 +59,8 @@ export interface Config {
   readonly maxLabelSeries: number;
   /** --report: the self-contained HTML report written at the end of the run. */
   readonly report: string | undefined;
+  /** SPEC "History": remote write and the OpenMetrics file. */
+  readonly history: HistoryConfig;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
@@ -249,6 +252,79 @@ function routePatterns(flags: Flags, dims: readonly DimensionSpec[]): RoutePatte
   }
 }
 
+// --- History: remote write and backfill (SPEC "History") ---
+
+export interface HistoryConfig {
+  /** Remote-write receivers (--remote-write), http or https. */
+  readonly remoteWrite: readonly string[];
+  /** Between two pushes, and between two points of a replay's history (remote write and --openmetrics). */
+  readonly intervalMs: number;
+  /** Labels of every pushed series, sorted by name: job and instance unless --remote-write-label sets them (an empty value drops one). */
+  readonly labels: readonly (readonly [name: string, value: string])[];
+  readonly headers: readonly (readonly [name: string, value: string])[];
+  /** Samples kept per receiver while it cannot take them (--remote-write-queue). */
+  readonly queueSamples: number;
+  readonly openMetrics: string | undefined;
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the protocol sets (or the transport owns): a user's value would break it (Prometheus refuses them too). */
+const RESERVED_HEADERS = ['content-encoding', 'content-type', 'content-length', 'user-agent', 'x-prometheus-remote-write-version', 'host', 'connection', 'transfer-encoding'];
+
+function remoteWriteLabel(text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq < 0) throw new UsageError(`--remote-write-label ${JSON.stringify(text)}: expected NAME=VALUE`);
+  const name = text.slice(0, eq);
+  if (!LABEL_NAME.test(name) || name.startsWith('__')) {
+    throw new UsageError(`--remote-write-label ${JSON.stringify(text)}: ${JSON.stringify(name)} is not a label name (letters, digits and _, not starting with a digit or __)`);
+  }
+  return [name, text.slice(eq + 1)];
+}
+
+/** `Name: value`, with `${NAME}` in the value taken from the environment so that a token stays off the command line. */
+function remoteWriteHeader(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon < 0 ? '' : text.slice(0, colon).trim();
+  if (!HEADER_NAME.test(name)) throw new UsageError(`--remote-write-header ${JSON.stringify(text)}: expected 'Name: value'`);
+  if (RESERVED_HEADERS.includes(name.toLowerCase())) throw new UsageError(`--remote-write-header ${JSON.stringify(text)}: ${name} is set by the remote-write protocol`);
+  const value = text.slice(colon + 1).trim().replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, env: string) => {
+    const v = process.env[env];
+    if (v === undefined) throw new UsageError(`--remote-write-header ${JSON.stringify(text)}: ${env} is not set in the environment`);
+    return v;
+  });
+  return [name, value];
+}
+
+function historyConfig(flags: Flags, live: boolean): HistoryConfig {
+  const remoteWrite = list('remote-write', flags['remote-write']).map((u) => url('remote-write', u));
+  const openMetrics = optString('openmetrics', flags['openmetrics']);
+  if (openMetrics !== undefined) {
+    if (live) throw new UsageError('--openmetrics writes the history of a replay; it needs files to read, not standard input or --follow');
+    if (openMetrics === '-') throw new UsageError('--openmetrics -: needs a file name');
+    writable('openmetrics', openMetrics);
+  }
+  for (const flag of ['remote-write-header', 'remote-write-queue']) {
+    if (flags[flag] !== undefined && remoteWrite.length === 0) throw new UsageError(`--${flag} works with --remote-write`);
+  }
+  for (const flag of ['remote-write-interval', 'remote-write-label']) {
+    if (flags[flag] !== undefined && remoteWrite.length === 0 && openMetrics === undefined) throw new UsageError(`--${flag} works with --remote-write or --openmetrics`);
+  }
+  const labels = new Map<string, string>([
+    ['instance', hostname()],
+    ['job', 'errcode-stream'],
+  ]);
+  for (const [name, value] of list('remote-write-label', flags['remote-write-label']).map(remoteWriteLabel)) labels.set(name, value);
+  return {
+    remoteWrite,
+    intervalMs: atLeastASecond('remote-write-interval', String(flags['remote-write-interval'] ?? '15s')),
+    labels: [...labels].filter(([, v]) => v !== '').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    headers: list('remote-write-header', flags['remote-write-header']).map(remoteWriteHeader),
+    queueSamples: positiveInt('remote-write-queue', flags['remote-write-queue'] ?? 100_000),
+    openMetrics,
+  };
+}
+
 /** The flags as yargs parsed them (kebab-case keys). */
 export type Flags = Record<string, unknown>;
 
@@ -348,5 +424,6 @@ export function buildConfig(flags: Flags, stdoutIsTty: boolean, env: NodeJS.Proc
     maxLabelValues,
     maxLabelSeries,
     report,
+    history: historyConfig(flags, live),
   };
 }

@@ -13,6 +13,7 @@ import type { CodeTable } from './codes/table.js';
 import { UsageError, type Config } from './config.js';
 import { collectIfDue } from './engine/collect.js';
 import { Counts, Engine } from './engine/engine.js';
+import { historyFace } from './export/face.js';
 import type { Face, RunContext, StopReason } from './face.js';
 import type { MetricsServer, Route } from './http/server.js';
 import { metricsFace } from './metrics/face.js';
@@ -36,12 +37,16 @@ async function faces(ctx: RunContext, codeTable: CodeTableSource): Promise<Face[
   const alertmanager = alertmanagerFace(ctx);
   // The web page and the report load only for a run that has an endpoint or a report to write.
   const web = ctx.config.listen || ctx.config.report ? await import('./web/face.js') : undefined;
+  const extras = { notifier: alertmanager?.notifier, codeTable };
+  const history = await historyFace(ctx, extras);
   const list = [
     await liveFace(ctx),
     alertLogFace(ctx),
     alertmanager,
+    // Before the summary: a replay's account of its pushes is part of its end.
+    history,
     await summaryFace(ctx),
-    await metricsFace(ctx, { notifier: alertmanager?.notifier, codeTable }),
+    await metricsFace(ctx, { ...extras, remoteWrite: history?.remoteWrite }),
     web?.livePageFace(ctx),
     web?.reportFace(ctx),
   ];

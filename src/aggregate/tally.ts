@@ -109,8 +109,10 @@ export class Tally {
       sec = eventClockSec(nowMs, this.eventLagSec);
       atMs = sec * 1000;
     }
-    // NaN before the first line: the comparison fails, and the first line sets the clock.
-    if (this.checkpoints !== undefined && !(atMs < this.nextCheckpointMs)) this.checkpointClock(atMs);
+    // NaN before the first line: the comparison fails, and the first line sets the clock. Only lines with an
+    // event time move it: an untimed first line took the arrival time (today) for the log's clock, and a
+    // replayed archive's lines, all before it, came out as one point at the end.
+    if (this.checkpoints !== undefined && r.timeMs === r.timeMs && !(atMs < this.nextCheckpointMs)) this.checkpointClock(atMs);
     if (r.timeMs === r.timeMs) this.eventLagSec = (nowMs - r.timeMs) / 1000;
     this.outcomes[OK]!++;
     this.dirty = true;

@@ -16,6 +16,7 @@ import { DIM_KEY_IDS, DIM_KEY_RAW, DIM_KEY_ROUTE, FastExtractor, LINE_DECIDED, s
 import { hasIdentifierLiteral } from '../labels/route.js';
 import { LabelResolver } from '../labels/resolver.js';
 import { follow } from '../input/follow.js';
+import { inflatePieces } from '../input/gunzip.js';
 import { LineFramer, type LineSink } from '../input/framing.js';
 import { EnrichedWriter } from '../output/enriched.js';
 import { FdWriter, sleepMs } from '../output/fd-writer.js';
@@ -261,16 +262,14 @@ function truncated(input: string, err: unknown): void {
   post({ type: 'warning', message: `${input}: ${(err as Error).message}; the lines before it are counted` });
 }
 
+/** Inflated off this thread (input/gunzip.ts), into the scanner's read buffer. */
 async function readGzip(fd: number, input: string): Promise<boolean> {
   const framer = new LineFramer(config.maxLineBytes, lines);
-  const stream = createReadStream('', { fd, autoClose: false }).pipe(createGunzip());
+  const buf = scanReadBuffer(READ_SIZE);
   try {
-    for await (const buf of stream as AsyncIterable<Buffer>) {
-      chunk(framer, buf);
-      if (stopping() || stdout?.closed) {
-        stream.destroy();
-        return false;
-      }
+    for await (const n of inflatePieces(fd, buf)) {
+      chunk(framer, buf.subarray(0, n));
+      if (stopping() || stdout?.closed) return false;
     }
   } catch (err) {
     truncated(input, err);

@@ -1,9 +1,6 @@
 // The Prometheus face: /metrics on the endpoint. prom-client loads only when there is an endpoint.
 import type { Face, RunContext } from '../face.js';
-import type { MetricsSources } from './registry.js';
-
-/** What the registry reads beside the run's context: the state of the faces and sources that have metrics. */
-export type MetricsExtras = Pick<MetricsSources, 'notifier' | 'codeTable'>;
+import type { MetricsExtras } from './families.js';
 
 export async function metricsFace(ctx: RunContext, extras: MetricsExtras): Promise<Face | undefined> {
   if (!ctx.config.listen) return undefined;

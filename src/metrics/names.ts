@@ -20,6 +20,10 @@ export const METRIC_SUFFIXES = {
   codeTableCodes: 'code_table_codes',
   codeTableReloads: 'code_table_reloads_total',
   codeTableLastSuccess: 'code_table_last_success_timestamp_seconds',
+  remoteWriteSamples: 'remote_write_samples_total',
+  remoteWriteFailed: 'remote_write_samples_failed_total',
+  remoteWriteDropped: 'remote_write_samples_dropped_total',
+  remoteWritePending: 'remote_write_pending_samples',
 } as const;
 
 export type MetricKey = keyof typeof METRIC_SUFFIXES;

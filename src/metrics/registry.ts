@@ -1,242 +1,80 @@
 // The Prometheus view over the engine's counters: every value is read at scrape time from state the
-// engine, the detector and the notifier already keep; nothing per line touches prom-client.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { FAMILIES, type Family } from '../codes/category.js';
-import type { CodeTable } from '../codes/table.js';
-import type { LabelPairInfo, SeriesInfo } from '../aggregate/types.js';
-import type { Counts } from '../engine/engine.js';
-import { OUTCOMES } from '../extract/result.js';
-import { errcodeDescriptions } from '../codes/describe.js';
-import { codeTableMetrics, type CodeTableState } from './code-table.js';
-import { dimensionMetric, metricNames } from './names.js';
+// engine, the detector and the senders already keep (families.ts); nothing per line touches prom-client.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { errcodeFamilies, type MetricFamily, type MetricsSources, type Series } from './families.js';
 
-export interface AlertState {
-  ratio(family: Family): number;
-  active(family: Family): boolean;
-  firedTotal(family: Family): number;
-}
+export type { AlertState, MetricsSources, NotifierState, RemoteWriteState } from './families.js';
 
-export interface NotifierState {
-  readonly queueLength: number;
-  stats(): readonly { url: string; sent: number; errors: number; dropped: number }[];
-}
-
-export interface MetricsSources {
-  readonly prefix: string;
-  counts(): Counts;
-  table(): CodeTable;
-  alerts?: AlertState | undefined;
-  notifier?: NotifierState | undefined;
-  codeTable?: CodeTableState | undefined;
-}
-
-// The two metrics with a series per code are written here rather than through prom-client's Counter and
-// Gauge: setting and formatting their 130 labelled series made 350 KB of garbage per scrape (of 566 KB in
-// all), measured with --trace-gc over 3000 scrapes, and under steady scraping that garbage grew the main
-// thread's heap (test/bench/RESULTS.md, follow soak). Each series' label text is built once; a scrape
-// appends the counts. prom-client's registry serves everything else and the content type.
+// The errcode_* families are written here rather than through prom-client's Counter and Gauge: setting and
+// formatting the per-code metrics' 130 labelled series made 350 KB of garbage per scrape (of 566 KB in all),
+// measured with --trace-gc over 3000 scrapes, and under steady scraping that garbage grew the main thread's
+// heap (test/bench/RESULTS.md, follow soak). Each series' label text is built once; a scrape appends the
+// values. prom-client's registry serves the process metrics and the content type.
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+const escapeHelp = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 
-function head(name: string, type: string, help: string): string {
-  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
-}
-
-/** The per-code metrics as exposition text: the responses, then the info series' bytes (cached). */
-type PerCode = () => [responses: string, info: Buffer];
-
-function perCodeText(names: ReturnType<typeof metricNames>, src: MetricsSources): PerCode {
-  const responsesHead = head(names.responses, 'counter', 'Responses seen, by business code (or http_<status>, or other past the cardinality bound) and category.');
-  const infoHead = head(names.codeInfo, 'gauge', 'Descriptions of every known code (value 1): join on code for the platform description.');
-  const infoLine = (code: string, category: string, d: { description: string; description_en: string }): string =>
-    `${names.codeInfo}{code="${escapeLabel(code)}",category="${category}",description="${escapeLabel(d.description)}",description_en="${escapeLabel(d.description_en)}"} 1\n`;
-  /** `name{code="…",category="…"} ` per series, kept with the series it was made for. */
-  const labels: { of: SeriesInfo; text: string }[] = [];
-  const info = { table: undefined as CodeTable | undefined, series: -1, bytes: Buffer.alloc(0) };
-  return () => {
-    const c = src.counts();
-    let out = responsesHead;
-    for (const s of c.series) {
-      if (!s) continue;
-      let l = labels[s.slot];
-      if (l?.of !== s) labels[s.slot] = l = { of: s, text: `${names.responses}{code="${escapeLabel(s.code)}",category="${s.category}"} ` };
-      out += `${l.text}${c.count(s.slot)}\n`;
-    }
-    // The info series change only with the table or when a series appears.
-    const table = src.table();
-    if (table !== info.table || c.series.length !== info.series) {
-      info.table = table;
-      info.series = c.series.length;
-      const seen = new Set<string>();
-      let text = infoHead;
-      for (const e of table.entries) {
-        seen.add(`${e.code}|${e.category}`);
-        text += infoLine(String(e.code), e.category, e);
-      }
-      // Series outside the table (unlisted, http_<status>, other) get their info too, so joins never drop them.
-      for (const s of c.series) {
-        if (!s || seen.has(`${s.code}|${s.category}`)) continue;
-        text += infoLine(s.code, s.category, errcodeDescriptions(s, table));
-      }
-      // Kept encoded: the descriptions make it a two-byte string, which every scrape flattened and encoded
-      // again (Buffer.byteLength, then the socket write), about 90 KB of garbage a scrape.
-      info.bytes = Buffer.from(text, 'utf8');
-    }
-    return [out, info.bytes];
-  };
+/** A sample value as prom-client writes it. */
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'Nan';
+  if (!Number.isFinite(v)) return v < 0 ? '-Inf' : '+Inf';
+  return `${v}`;
 }
 
 /**
- * The breakdowns' families (SPEC "Breakdowns"), one per dimension: errcode_<NAME>_responses_total{<NAME>,
- * code, category}. Values come from logs: any text is escaped here, and the label text of each pair is
- * built once.
+ * One family's exposition text, kept encoded: a family whose series and values are those of the previous
+ * scrape (the info series, with their descriptions) gives the same bytes again. The descriptions made the
+ * body a two-byte string that every scrape flattened and encoded again (Buffer.byteLength, then the socket
+ * write), about 90 KB of garbage a scrape.
  */
-function perDimensionText(src: MetricsSources): () => string {
-  const labels: { of: LabelPairInfo; text: string }[][] = [];
+function familyText(f: MetricFamily): () => Buffer {
+  const head = `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`;
+  /** `name{label="…",…} ` per series. */
+  const prefixes = new WeakMap<Series, string>();
+  const prefixOf = (s: Series): string => {
+    let p = prefixes.get(s);
+    if (p === undefined) {
+      const labels = f.labelNames.map((n, i) => `${n}="${escapeLabel(s.values[i] ?? '')}"`).join(',');
+      prefixes.set(s, (p = labels === '' ? `${f.name} ` : `${f.name}{${labels}} `));
+    }
+    return p;
+  };
+  let series: Series[] = [];
+  let values: number[] = [];
+  let bytes: Buffer | undefined;
   return () => {
-    let out = '';
-    src.counts().dimensions.forEach((dim, d) => {
-      const name = dimensionMetric(dim.name, src.prefix);
-      out += head(name, 'counter', `Responses by ${dim.name}, code and category; values past --max-label-values count as other.`);
-      const cache = (labels[d] ??= []);
-      for (const p of dim.pairs) {
-        if (!p) continue;
-        let l = cache[p.pair];
-        if (l?.of !== p) {
-          const value = escapeLabel(dim.values[p.label] ?? 'other');
-          cache[p.pair] = l = { of: p, text: `${name}{${dim.name}="${value}",code="${escapeLabel(p.code)}",category="${p.category}"} ` };
-        }
-        out += `${l.text}${dim.count(p.pair)}\n`;
-      }
+    const lastSeries = series;
+    const lastValues = values;
+    series = [];
+    values = [];
+    f.collect((s, v) => {
+      series.push(s);
+      values.push(v);
     });
-    return out;
+    if (bytes !== undefined && series.length === lastSeries.length && series.every((s, i) => s === lastSeries[i] && Object.is(values[i], lastValues[i]))) return bytes;
+    let text = head;
+    for (let i = 0; i < series.length; i++) text += `${prefixOf(series[i]!)}${formatValue(values[i]!)}\n`;
+    return (bytes = Buffer.from(text, 'utf8'));
   };
 }
 
-/** prom-client's registry with the per-code and per-dimension metrics in front. */
+/** prom-client's registry with the errcode_* families in front. */
 export class ErrcodeRegistry extends Registry {
-  constructor(
-    private readonly perCode: PerCode,
-    private readonly perDimension: () => string,
-  ) {
+  constructor(private readonly families: readonly (() => Buffer)[]) {
     super();
   }
 
   override async metrics(): Promise<string> {
-    const [responses, info] = this.perCode();
-    return responses + info.toString('utf8') + this.perDimension() + (await super.metrics());
+    return this.families.map((f) => f().toString('utf8')).join('') + (await super.metrics());
   }
 
-  /** The same text as metrics(), in pieces to be written one after the other (the info series stay bytes). */
+  /** The same text as metrics(), in pieces to be written one after the other (a family's bytes kept between scrapes). */
   async exposition(): Promise<(string | Buffer)[]> {
-    const [responses, info] = this.perCode();
-    return [responses, info, this.perDimension(), await super.metrics()];
+    return [...this.families.map((f) => f()), await super.metrics()];
   }
 }
 
 export function createRegistry(src: MetricsSources): ErrcodeRegistry {
-  const names = metricNames(src.prefix);
-  const registry = new ErrcodeRegistry(perCodeText(names, src), perDimensionText(src));
-  const registers = [registry];
-
-  new Counter({
-    name: names.inputLines,
-    help: 'Input lines, each counted once under its outcome (blank lines are not counted).',
-    labelNames: ['outcome'],
-    registers,
-    collect() {
-      this.reset();
-      const o = src.counts().outcomes;
-      OUTCOMES.forEach((outcome, i) => this.inc({ outcome }, o[i] ?? 0));
-    },
-  });
-
-  new Counter({
-    name: names.inputBytes,
-    help: 'Bytes read from the input.',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(src.counts().bytes);
-    },
-  });
-
-  new Gauge({
-    name: names.lastLineTimestamp,
-    help: 'Arrival time of the last line read, in seconds since the epoch (0 before the first line).',
-    registers,
-    collect() {
-      this.set(src.counts().lastLineMs / 1000);
-    },
-  });
-
-  new Gauge({
-    name: names.eventLag,
-    help: 'Arrival time minus event time of the last line that had an event time, in seconds.',
-    registers,
-    collect() {
-      const lag = src.counts().eventLagSec;
-      this.set(Number.isNaN(lag) ? 0 : lag);
-    },
-  });
-
-  new Gauge({
-    name: names.windowRatio,
-    help: "The family's share of responses in the current spike window.",
-    labelNames: ['family'],
-    registers,
-    collect() {
-      for (const family of FAMILIES) this.set({ family }, src.alerts?.ratio(family) ?? 0);
-    },
-  });
-
-  new Gauge({
-    name: names.alertActive,
-    help: "1 while the family's spike alert is firing.",
-    labelNames: ['family'],
-    registers,
-    collect() {
-      for (const family of FAMILIES) this.set({ family }, src.alerts?.active(family) ? 1 : 0);
-    },
-  });
-
-  new Counter({
-    name: names.alertsTotal,
-    help: 'Spike alerts fired.',
-    labelNames: ['family'],
-    registers,
-    collect() {
-      this.reset();
-      for (const family of FAMILIES) this.inc({ family }, src.alerts?.firedTotal(family) ?? 0);
-    },
-  });
-
-  const perAlertmanager = (name: string, help: string, pick: (s: { sent: number; errors: number; dropped: number }) => number): void => {
-    new Counter({
-      name,
-      help,
-      labelNames: ['alertmanager'],
-      registers,
-      collect() {
-        this.reset();
-        for (const s of src.notifier?.stats() ?? []) this.inc({ alertmanager: s.url }, pick(s));
-      },
-    });
-  };
-  perAlertmanager(names.notificationsSent, 'Alerts posted to Alertmanager.', (s) => s.sent);
-  perAlertmanager(names.notificationsErrors, 'Failed posts to Alertmanager.', (s) => s.errors);
-  perAlertmanager(names.notificationsDropped, 'Alerts dropped from the full notification queue.', (s) => s.dropped);
-
-  new Gauge({
-    name: names.notificationsQueueLength,
-    help: 'Alerts waiting to be posted to Alertmanager.',
-    registers,
-    collect() {
-      this.set(src.notifier?.queueLength ?? 0);
-    },
-  });
-
-  if (src.codeTable) codeTableMetrics(names, src.codeTable, registers);
-
+  const registry = new ErrcodeRegistry(errcodeFamilies(src).map(familyText));
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges *_total, which promtool rejects (and which misleads rate()); the
   // exposition has to pass promtool check metrics, so they go.

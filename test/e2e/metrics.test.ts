@@ -115,9 +115,10 @@ describe('the endpoint while a stream runs', () => {
       scrapes++;
       const ok = sum(now, 'errcode_input_lines_total', { outcome: 'ok' });
       expect(sum(now, 'errcode_responses_total')).toBe(ok);
+      const key = (s: Sample): string => `${s.name}${JSON.stringify(s.labels)}`;
+      const byKey = new Map(now.map((s) => [key(s), s.value]));
       for (const p of previous.filter((s) => s.name.startsWith('errcode_') && s.name.endsWith('_total'))) {
-        const same = now.find((s) => s.name === p.name && JSON.stringify(s.labels) === JSON.stringify(p.labels));
-        expect(same?.value ?? 0).toBeGreaterThanOrEqual(p.value);
+        expect(byKey.get(key(p)) ?? 0, key(p)).toBeGreaterThanOrEqual(p.value);
       }
       previous = now;
       if (sum(now, 'errcode_input_lines_total') === big.truth.lines) break;

@@ -17,6 +17,10 @@
  *
  * With 1s scrapes, `rate(x[10s])` already has enough samples; wait for `count_over_time(up[1m]) >= 2`
  * before asking for a rate.
+ *
+ * As a remote-write receiver (`remoteWriteReceiver`, at `${url}/api/v1/write`), with or without an
+ * `outOfOrderTimeWindow` for old samples; `storageDir` starts it on given blocks (promtool's) or on the data
+ * of an earlier server, which stop() then keeps, and `port` where that one listened.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,6 +43,19 @@ export interface ScrapeJob {
 
 export interface PrometheusOptions {
   readonly scrape: readonly ScrapeJob[];
+  /** Also scrape itself (job `prometheus`), so that its head holds samples of now from the first seconds on. */
+  readonly scrapeSelf?: boolean;
+  /** Accept remote write at /api/v1/write (`--web.enable-remote-write-receiver`). */
+  readonly remoteWriteReceiver?: boolean;
+  /** `storage.tsdb.out_of_order_time_window`, e.g. `30d`; none by default, as Prometheus itself. */
+  readonly outOfOrderTimeWindow?: string;
+  /**
+   * Storage directory to use (blocks made by promtool, or the data of an earlier server); it is kept on
+   * stop(). By default a temporary one, removed on stop().
+   */
+  readonly storageDir?: string;
+  /** Listen on this port (a server started again where the previous one was); a free one by default. */
+  readonly port?: number;
   /** Rule files, loaded as they are (paths resolved against the current directory). */
   readonly ruleFiles?: readonly string[];
   /** Defaults to 1s, for both scrapes and rule evaluation. */
@@ -63,6 +80,8 @@ export interface Prometheus {
   readonly configFile: string;
   /** An instant query via /api/v1/query, evaluated now unless `time` (epoch seconds) is given. */
   query(promql: string, time?: number): Promise<QueryData>;
+  /** A range query via /api/v1/query_range (times in epoch seconds, step in seconds). */
+  queryRange(promql: string, start: number, end: number, stepSec: number): Promise<QueryData>;
   /**
    * Repeats `query` until `predicate` holds and returns that result. Rejects at once on a query Prometheus
    * rejects as bad (it would never succeed), and after `timeoutMs` with the last result in the message.
@@ -108,14 +127,15 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const dir = await mkdtemp(join(tmpdir(), 'errcode-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   try {
-    await writeFile(configFile, renderConfig(options));
     let lastError: unknown;
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
       try {
-        return await launch(dir, configFile, options.readyTimeoutMs ?? 30_000);
+        const port = options.port ?? (await freePort());
+        await writeFile(configFile, renderConfig(options, port));
+        return await launch(dir, configFile, port, options);
       } catch (err) {
         lastError = err;
-        if (!(err instanceof Error && /address already in use/i.test(err.message))) break;
+        if (options.port !== undefined || !(err instanceof Error && /address already in use/i.test(err.message))) break;
       }
     }
     throw lastError;
@@ -125,12 +145,14 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   }
 }
 
-function renderConfig(options: PrometheusOptions): string {
+function renderConfig(options: PrometheusOptions, port: number): string {
   const interval = options.interval ?? '1s';
+  const scrape = options.scrapeSelf ? [...options.scrape, { job: 'prometheus', targets: [`127.0.0.1:${port}`] }] : options.scrape;
   const config = {
     global: { scrape_interval: interval, scrape_timeout: interval, evaluation_interval: interval },
     rule_files: (options.ruleFiles ?? []).map((f) => resolve(f)),
-    scrape_configs: options.scrape.map(scrapeConfig),
+    scrape_configs: scrape.map(scrapeConfig),
+    ...(options.outOfOrderTimeWindow ? { storage: { tsdb: { out_of_order_time_window: options.outOfOrderTimeWindow } } } : {}),
   };
   return stringify(config);
 }
@@ -156,18 +178,19 @@ function parseTarget(target: string): { scheme: string; address: string; path: s
   return { scheme: url.protocol.replace(/:$/, ''), address: url.host, path: url.pathname || '/metrics' };
 }
 
-async function launch(dir: string, configFile: string, readyTimeoutMs: number): Promise<Prometheus> {
-  const port = await freePort();
+async function launch(dir: string, configFile: string, port: number, options: PrometheusOptions): Promise<Prometheus> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     PROMETHEUS_BIN,
     [
       `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--storage.tsdb.path=${options.storageDir ?? join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       // The Debian build defaults these to /etc/prometheus, which need not exist on a CI runner.
       `--web.console.templates=${join(dir, 'consoles')}`,
       `--web.console.libraries=${join(dir, 'console_libraries')}`,
+      ...(options.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -248,13 +271,18 @@ async function launch(dir: string, configFile: string, readyTimeoutMs: number): 
     }
   };
 
-  return { url, configFile, query, waitFor, log, stop };
+  const queryRange = (promql: string, start: number, end: number, stepSec: number): Promise<QueryData> =>
+    apiQuery(url, 'query_range', promql, { start: String(start), end: String(end), step: String(stepSec) });
+  return { url, configFile, query, queryRange, waitFor, log, stop };
 }
 
-async function instantQuery(base: string, promql: string, time?: number): Promise<QueryData> {
-  const body = new URLSearchParams({ query: promql });
-  if (time !== undefined) body.set('time', String(time));
-  const res = await fetch(`${base}/api/v1/query`, {
+function instantQuery(base: string, promql: string, time?: number): Promise<QueryData> {
+  return apiQuery(base, 'query', promql, time === undefined ? {} : { time: String(time) });
+}
+
+async function apiQuery(base: string, endpoint: 'query' | 'query_range', promql: string, params: Record<string, string>): Promise<QueryData> {
+  const body = new URLSearchParams({ query: promql, ...params });
+  const res = await fetch(`${base}/api/v1/${endpoint}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body,

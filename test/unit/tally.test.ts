@@ -82,6 +82,15 @@ describe('Tally checkpoints', () => {
     ]);
   });
 
+  it('runs on event time only: an untimed line before the first timed one neither starts nor moves the clock', () => {
+    // The untimed line counts at arrival time (today); the log's lines are of T0, long before.
+    expect(checkpoints([NaN, 1000, 2000, 16_000])).toEqual([
+      [0, 1],
+      [15_000, 3],
+      [30_000, 4],
+    ]);
+  });
+
   it('makes none when no face asks for them', () => {
     const tally = new Tally(table, 100);
     tally.count(line(200, T0), Date.now());
