@@ -34,6 +34,8 @@ interface Bucket {
 /** The breakdowns counted beside the codes: how many dimensions, their bound, and the values' source. */
 export interface TallyDimensions {
   readonly count: number;
+  /** How many labels a dimension can have: its values (--max-label-values), none and other. */
+  readonly labels: number;
   readonly maxSeries: number;
   /** Values admitted since the last flush (the label resolver's). */
   readonly takeValues: () => LabelValueInfo[];
@@ -77,7 +79,7 @@ export class Tally {
     private readonly dimensions?: TallyDimensions,
   ) {
     this.registerTable();
-    this.breakdown = dimensions && dimensions.count > 0 ? new Breakdown(dimensions.count, dimensions.maxSeries) : null;
+    this.breakdown = dimensions && dimensions.count > 0 ? new Breakdown(dimensions.count, dimensions.labels, dimensions.maxSeries) : null;
   }
 
   /** A reloaded table: listed codes get their series now; every code is classified again when next seen. */

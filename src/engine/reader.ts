@@ -12,7 +12,7 @@ import { Tally } from '../aggregate/tally.js';
 import { CodeTable } from '../codes/table.js';
 import { extractReference } from '../extract/reference.js';
 import { MALFORMED, OK, OVERSIZED, newLineResult, type LineResult } from '../extract/result.js';
-import { DIM_KEY_IDS, DIM_KEY_RAW, DIM_KEY_ROUTE, FastExtractor, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
+import { DIM_KEY_IDS, DIM_KEY_LAST, DIM_KEY_RAW, DIM_KEY_ROUTE, FastExtractor, LINE_DECIDED, scanReadBuffer, wasmSplicer } from '../extract/scan.js';
 import { hasIdentifierLiteral } from '../labels/route.js';
 import { LabelResolver } from '../labels/resolver.js';
 import { follow } from '../input/follow.js';
@@ -41,13 +41,13 @@ const tally = new Tally(
   table,
   config.maxUnlisted,
   config.checkpointEveryMs > 0 ? { everyMs: config.checkpointEveryMs, hook: checkpoint } : undefined,
-  { count: dims, maxSeries: config.maxLabelSeries, takeValues: () => resolver.takeAdded() },
+  { count: dims, labels: config.maxLabelValues + 2, maxSeries: config.maxLabelSeries, takeValues: () => resolver.takeAdded() },
 );
 let checkpointsPosted = 0;
 const result = newLineResult(dims);
 /** How the scanner's cache keys each dimension's values: a route by its shape, `:id` in it unless a pattern needs the identifiers. */
 const dimensionKeys = config.dimensions.map((d) =>
-  d.kind !== 'route' ? DIM_KEY_RAW : DIM_KEY_ROUTE | (hasIdentifierLiteral(config.routePatterns) ? 0 : DIM_KEY_IDS),
+  d.kind === 'route' ? DIM_KEY_ROUTE | (hasIdentifierLiteral(config.routePatterns) ? 0 : DIM_KEY_IDS) : d.kind === 'method' ? DIM_KEY_LAST : DIM_KEY_RAW,
 );
 let lastFlush = 0;
 let now = Date.now();
@@ -133,7 +133,8 @@ class FastLines implements LineSink {
       return;
     }
     this.extractor.extract(b, start + skip, end, result);
-    this.counted(b, start, end, newline);
+    if (dims > 0 && result.outcome === OK) this.resolve(b);
+    this.count(b, start, end, newline);
   }
 
   /**
@@ -148,8 +149,9 @@ class FastLines implements LineSink {
       if (n < 0) return pos;
       for (let k = 0; k < n; k++) {
         if (ex.lineType(k) === LINE_DECIDED) {
-          ex.decided(k, result);
-          this.counted(b, ex.lineStart(k), ex.lineEnd(k), true);
+          // Most lines' dimension values are known to the scanner: nothing to resolve.
+          if (!ex.decided(k, result) && result.outcome === OK) this.resolve(b);
+          this.count(b, ex.lineStart(k), ex.lineEnd(k), true);
         } else this.line(b, ex.lineStart(k), ex.lineEnd(k), true, 0); // blank, or one to extract here
       }
       pos = ex.linesNext;
@@ -157,9 +159,8 @@ class FastLines implements LineSink {
     }
   }
 
-  /** Counts the line just extracted into `result`, and writes what the outputs need. */
-  private counted(b: Buffer, start: number, end: number, newline: boolean): void {
-    if (dims > 0 && result.outcome === OK) this.resolve(b);
+  /** Counts the line just extracted into `result` (its labels resolved), and writes what the outputs need. */
+  private count(b: Buffer, start: number, end: number, newline: boolean): void {
     const slot = tally.count(result, now);
     if (enriched) {
       if (result.outcome === MALFORMED) enriched.raw(b, start, end, newline);

@@ -220,6 +220,8 @@ export const DIM_KEY_RAW = 0;
 export const DIM_KEY_ROUTE = 1;
 /** With DIM_KEY_ROUTE: identifier segments as `:id` in the key (no --route-pattern has a literal that looks like one). */
 export const DIM_KEY_IDS = 2;
+/** The value is first compared with the last line's (a method: most lines repeat it; for others it costs more than it saves). */
+export const DIM_KEY_LAST = 4;
 
 interface WasmExports {
   scan(start: number, end: number): number;
@@ -512,8 +514,8 @@ export class FastExtractor {
     return this.wasm!.recI[12 * k + 2]!;
   }
 
-  /** The result of record k, a LINE_DECIDED one. */
-  decided(k: number, out: LineResult): void {
+  /** The result of record k, a LINE_DECIDED one; false when a dimension's value is left to the caller (labels -1). */
+  decided(k: number, out: LineResult): boolean {
     const { recI, recF } = this.wasm!;
     const o = 12 * k;
     out.outcome = recI[o + 3]!;
@@ -522,21 +524,28 @@ export class FastExtractor {
     out.empty = recI[o + 6] === 1;
     out.code = recF[6 * k + 4]!;
     out.timeMs = recF[6 * k + 5]!;
-    if (this.dimSlots.length > 0) this.dimsFrom(this.wasm!.drec, k * W_DREC_STRIDE, -this.linesBase, out);
+    return this.dimSlots.length === 0 || this.dimsFrom(this.wasm!.drec, k * W_DREC_STRIDE, -this.linesBase, out);
   }
 
-  /** The dimensions the module found, from its 16-byte entries at dims[at...]; `shift` turns its addresses into offsets. */
-  private dimsFrom(dims: Int32Array, at: number, shift: number, out: LineResult): void {
-    for (let d = 0; d < this.dimSlots.length; d++) {
+  /**
+   * The dimensions the module found, from its 16-byte entries at dims[at...]; `shift` turns its addresses into
+   * offsets. False when one is left to the caller.
+   */
+  private dimsFrom(dims: Int32Array, at: number, shift: number, out: LineResult): boolean {
+    const labels = out.labels;
+    let known = true;
+    for (let d = 0; d < labels.length; d++) {
       const o = at + 4 * d;
       const label = dims[o]!;
-      out.labels[d] = label;
+      labels[d] = label;
       if (label < 0) {
+        known = false;
         out.dimKind[d] = dims[o + 1]!;
         out.dimStart[d] = dims[o + 2]! + shift;
         out.dimEnd[d] = dims[o + 3]! + shift;
       }
     }
+    return known;
   }
 
   /** The dimensions from the JS scan's values: none, or the value for the caller to resolve. */

@@ -35,15 +35,39 @@ export function parseRoutePattern(text: string): RoutePattern {
 
 /**
  * Whether a path segment looks like an identifier: all digits, a UUID, hex of 8 or more, or a mix of letters
- * and digits of 16 or more (ASCII).
+ * and digits of 16 or more (ASCII). Character codes, not regular expressions: a route that the scanner's cache
+ * does not know (a first sighting, a flood of new paths) is templated here, and four regular expressions a
+ * segment made it 1.6 us a route.
  */
-export function isIdentifier(segment: string): boolean {
-  return (
-    /^[0-9]+$/.test(segment) ||
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment) ||
-    /^[0-9a-f]{8,}$/i.test(segment) ||
-    (segment.length >= 16 && /^[A-Za-z0-9]+$/.test(segment) && /[0-9]/.test(segment) && /[A-Za-z]/.test(segment))
-  );
+export function isIdentifier(segment: string, from = 0, to = segment.length): boolean {
+  const len = to - from;
+  if (len === 0) return false;
+  let digits = 0;
+  let hex = 0;
+  let alnum = 0;
+  for (let i = from; i < to; i++) {
+    const c = segment.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      digits++;
+      hex++;
+      alnum++;
+    } else {
+      const l = c | 0x20;
+      if (l >= 0x61 && l <= 0x7a) {
+        alnum++;
+        if (l <= 0x66) hex++;
+      }
+    }
+  }
+  if (digits === len || (hex === len && len >= 8) || (alnum === len && len >= 16 && digits > 0)) return true;
+  if (len !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = segment.charCodeAt(from + i);
+    const dash = i === 8 || i === 13 || i === 18 || i === 23;
+    const l = c | 0x20;
+    if (dash ? c !== 0x2d : !((c >= 0x30 && c <= 0x39) || (l >= 0x61 && l <= 0x66))) return false;
+  }
+  return true;
 }
 
 /** Whether a literal segment of a pattern looks like an identifier (then the scanner's cache cannot key on `:id`). */
@@ -51,15 +75,39 @@ export function hasIdentifierLiteral(patterns: readonly RoutePattern[]): boolean
   return patterns.some((p) => p.segments.some((s) => s !== '*' && !s.startsWith(':') && isIdentifier(s)));
 }
 
-const SCHEME_AND_HOST = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/;
+// Where the path of a route value starts: after `scheme://host` or `//host` (an optional scheme of a letter,
+// then letters, digits, + . and -, a colon; then two slashes and everything up to the next / ? or #).
+function pathStart(v: string): number {
+  let j = 0;
+  const first = v.charCodeAt(0) | 0x20;
+  if (first >= 0x61 && first <= 0x7a) {
+    j = 1;
+    for (; j < v.length; j++) {
+      const c = v.charCodeAt(j);
+      const l = c | 0x20;
+      if (!((l >= 0x61 && l <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2e || c === 0x2d)) break;
+    }
+    j = v.charCodeAt(j) === 0x3a ? j + 1 : 0;
+  }
+  if (v.charCodeAt(j) !== 0x2f || v.charCodeAt(j + 1) !== 0x2f) return 0;
+  let i = j + 2;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+  }
+  return i;
+}
 
 /** The path a route value names: scheme and host, query string and fragment dropped; `/` when nothing is left. */
 export function routePath(value: string): string {
-  const m = SCHEME_AND_HOST.exec(value);
-  let path = m ? value.slice(m[0].length) : value;
-  const end = path.search(/[?#]/);
-  if (end >= 0) path = path.slice(0, end);
-  return path === '' ? '/' : path;
+  const start = pathStart(value);
+  let end = start;
+  while (end < value.length) {
+    const c = value.charCodeAt(end);
+    if (c === 0x3f || c === 0x23) break;
+    end++;
+  }
+  return end === start ? '/' : value.slice(start, end);
 }
 
 function matches(p: RoutePattern, segments: readonly string[]): boolean {
@@ -76,10 +124,22 @@ function matches(p: RoutePattern, segments: readonly string[]): boolean {
 /** The route label of a value: the first pattern that matches its path, else the path with identifiers as `:id`. */
 export function templateRoute(value: string, patterns: readonly RoutePattern[]): string {
   const path = routePath(value);
-  const segments = path === '/' ? [''] : path.slice(path.startsWith('/') ? 1 : 0).split('/');
-  for (const p of patterns) if (path.startsWith('/') && matches(p, segments)) return p.text;
-  return path
-    .split('/')
-    .map((s) => (s !== '' && isIdentifier(s) ? ':id' : s))
-    .join('/');
+  if (patterns.length > 0 && path.startsWith('/')) {
+    const segments = path === '/' ? [''] : path.slice(1).split('/');
+    for (const p of patterns) if (matches(p, segments)) return p.text;
+  }
+  // Identifier segments become :id; the rest of the path is copied in stretches.
+  let out = '';
+  let literal = 0;
+  let from = 0;
+  while (from <= path.length) {
+    let to = path.indexOf('/', from);
+    if (to < 0) to = path.length;
+    if (isIdentifier(path, from, to)) {
+      out += path.slice(literal, from) + ':id';
+      literal = to;
+    }
+    from = to + 1;
+  }
+  return literal === 0 ? path : out + path.slice(literal);
 }

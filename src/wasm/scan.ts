@@ -44,8 +44,9 @@ const MASKS: u32 = 45312; //     17 x 16 bytes: the first n bytes 0xff (written 
 const DIMS_MAX: u32 = 8;
 const DIM_ROUTE: u32 = 1;
 const DIM_IDS: u32 = 2;
-const DIM_OUT: u32 = 57344; //   16 bytes a dimension: i32 label (-1: not known here), kind, start, end
-const KEYBUF: u32 = 57600; //    a route's key as routeKey builds it (KEY_MAX bytes and 16 for copyShort)
+/** Compare with the last line's value first (a method: most lines repeat the last one's). */
+const DIM_LAST: u32 = 4;
+const DIM_OUT: u32 = 57344; //   16 bytes a dimension: i32 label (-1: not known here; then the value's kind, start, end)
 const KEY_MAX: u32 = 128; //     longer keys are not cached
 const VALBUF: u32 = 57856; //    a value copied in by the JS side for remember(), up to VALBUF_SIZE
 const VALBUF_SIZE: u32 = 4096;
@@ -66,6 +67,7 @@ const DCACHE_DIM: u32 = DCACHE_ENTRIES * (16 + KEY_MAX);
 
 export function init(): void {
   store<f64>(HOUR_MS, NaN);
+  store<u8>(SLASH, 0x2f);
   for (let n: u32 = 0; n <= 16; n++) for (let k: u32 = 0; k < 16; k++) store<u8>(MASKS + (n << 4) + k, k < n ? 0xff : 0);
 }
 
@@ -726,13 +728,46 @@ function scanLine(start: u32, end: u32): i32 {
 }
 
 // ---- dimensions ----
+//
+// A value's key is a list of pieces of the line's own bytes: the value itself, or for a route the stretches
+// of its path between identifier segments, each of those standing for `:id`. Its hash and the check against
+// a cached key read the pieces where they are. (Assembled in a buffer first, the key's 16-byte loads came
+// right after its byte-sized stores, which a processor cannot forward: a route's lookup took 45 ns more.)
 
-// The key a value is cached under: its bytes, or for a route its shape (routeKey).
-let keyAt: u32 = 0;
+const PIECES: u32 = 62592; //    8 bytes a piece: address, length (0: an identifier, `:id`)
+const PIECES_MAX: u32 = 64;
+/** `:id` as the 3 bytes of a cached key. */
+const ID_BYTES: u32 = 0x64693a;
+let pieces: u32 = 0;
+/** The key's length: its pieces' bytes, 3 for each identifier. */
 let keyLen: u32 = 0;
+/** Set by routePieces: whether it took an identifier out (then the raw value is not worth a cache entry). */
+let keyHadIds = false;
+/**
+ * A route's raw value is also cached as it is, under its kind with this bit, when it has no identifier: those
+ * values repeat, and a lookup of the raw bytes costs less than making the pieces of their path.
+ */
+const RAW: u32 = 0x80;
 
 @inline function isAlpha(c: u32): bool {
   return (c | 0x20) - 0x61 < 26;
+}
+
+/** Adds a piece (`len` 0: an identifier); false when there are too many or the key is too long. */
+@inline function piece(at: u32, len: u32): bool {
+  if (pieces >= PIECES_MAX) return false;
+  store<u32>(PIECES + (pieces << 3), at);
+  store<u32>(PIECES + (pieces << 3) + 4, len);
+  pieces++;
+  keyLen += len == 0 ? 3 : len;
+  return keyLen <= KEY_MAX;
+}
+
+/** The key of a value that is its own bytes. */
+@inline function rawPieces(s: u32, e: u32): bool {
+  pieces = 0;
+  keyLen = 0;
+  return e > s ? piece(s, e - s) : true;
 }
 
 /** The first byte at or after i that is `c` or at `to`. */
@@ -743,15 +778,6 @@ let keyLen: u32 = 0;
     if (m != 0) return min(i + ctz(m), to);
   }
   return to;
-}
-
-/**
- * Copies `len` bytes from src to dst 16 at a time, writing up to 15 bytes past dst + len (KEYBUF has the
- * room). memory.copy is a call out of the module in V8: for the few bytes of a key it cost more than the
- * key's whole scan.
- */
-@inline function copyShort(dst: u32, src: u32, len: u32): void {
-  for (let k: u32 = 0; k < len; k += 16) v128.store(dst + k, v128.load(src + k));
 }
 
 /** The first '?' or '#' at or after i, or `to`. */
@@ -771,7 +797,7 @@ let keyLen: u32 = 0;
  * decides: all digits, hex of 8 or more, letters and digits mixed of 16 or more, or a UUID. 16 bytes a step:
  * one step for most segments.
  */
-@inline function isIdentifier(s: u32, e: u32): bool {
+function isIdentifier(s: u32, e: u32): bool {
   const len = e - s;
   if (len == 36 && load<u8>(s + 8) == 0x2d && load<u8>(s + 13) == 0x2d && load<u8>(s + 18) == 0x2d && load<u8>(s + 23) == 0x2d) {
     // A UUID: the 32 others are hex.
@@ -809,13 +835,16 @@ let keyLen: u32 = 0;
 }
 
 /**
- * The key of a route value at [s, e) in KEYBUF: what src/labels/route.ts routePath leaves of it (scheme and
- * host, query and fragment dropped; `/` when nothing is left), with identifier segments as `:id` when `ids`.
- * Values with the same key get the same label. False when the key is longer than KEY_MAX.
+ * The pieces of a route value at [s, e): what src/labels/route.ts routePath leaves of it (scheme and host,
+ * query and fragment dropped; `/` when nothing is left), with identifier segments as pieces of their own
+ * when `ids`. Values with the same key get the same label. False when the key is longer than KEY_MAX.
  */
-function routeKey(s: u32, e: u32, ids: bool): bool {
+function routePieces(s: u32, e: u32, ids: bool): bool {
+  pieces = 0;
+  keyLen = 0;
+  keyHadIds = false;
   let i = s;
-  // (scheme:)?//authority, as routePath's /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/[^/?#]*/
+  // An optional scheme (a letter, then letters, digits, + . -, a colon), then //authority, as routePath
   let j = s;
   if (j < e && isAlpha(load<u8>(j))) {
     j++;
@@ -834,51 +863,33 @@ function routeKey(s: u32, e: u32, ids: bool): bool {
     }
   }
   const end = queryFrom(i, e);
-  if (end == i) {
-    store<u8>(KEYBUF, 0x2f);
-    keyAt = KEYBUF;
-    keyLen = 1;
-    return true;
-  }
-  if (!ids) {
-    // The path as it is: no copy.
-    if (end - i > KEY_MAX) return false;
-    keyAt = i;
-    keyLen = end - i;
-    return true;
-  }
-  // Literal stretches are copied whole; each identifier segment becomes `:id`.
-  if (end - i < 64) return shortRouteKey(i, end);
-  let n: u32 = 0;
+  // Nothing left is `/`: the pieces of the value `/`, wherever its byte is.
+  if (end == i) return piece(SLASH, 1);
+  if (!ids) return piece(i, end - i);
+  if (end - i < 64) return shortRoutePieces(i, end);
   let literal = i;
   while (i < end) {
     const slash = byteFrom(i, end, 0x2f);
     if (slash > i && isIdentifier(i, slash)) {
-      const len = i - literal;
-      if (n + len + 3 > KEY_MAX) return false;
-      copyShort(KEYBUF + n, literal, len);
-      n += len;
-      store<u8>(KEYBUF + n, 0x3a);
-      store<u8>(KEYBUF + n + 1, 0x69);
-      store<u8>(KEYBUF + n + 2, 0x64);
-      n += 3;
+      keyHadIds = true;
+      if ((i > literal && !piece(literal, i - literal)) || !piece(0, 0)) return false;
       literal = slash;
     }
     i = slash + 1;
   }
-  const len = end - literal;
-  if (n + len > KEY_MAX) return false;
-  copyShort(KEYBUF + n, literal, len);
-  keyAt = KEYBUF;
-  keyLen = n + len;
-  return true;
+  return end > literal ? piece(literal, end - literal) : true;
 }
 
+/** A `/` byte for the key of a route with no path. */
+const SLASH: u32 = 63200;
+
 /**
- * routeKey's `:id` pass for a path [i, end) of under 64 bytes (nearly all): the path's bytes classified 16 at
- * a time into 64-bit masks (slashes, digits, hex, letters and digits), then each segment judged by its bits.
+ * routePieces' identifier pass for a path [i, end) of under 64 bytes (nearly all): the path's bytes classified
+ * 16 at a time into 64-bit masks (slashes, digits, hex, letters and digits). An identifier has a digit, or is 8
+ * hex letters or more: only the segments with a digit or a run of 8 hex letters are judged, usually one or two
+ * of a route's five (judging every segment, its branches went wrong on every other line: 30 ns a route).
  */
-function shortRouteKey(i: u32, end: u32): bool {
+function shortRoutePieces(i: u32, end: u32): bool {
   const len = end - i;
   const slashes = i8x16.splat(0x2f);
   const zero = i8x16.splat(0x30);
@@ -889,94 +900,120 @@ function shortRouteKey(i: u32, end: u32): bool {
   const letters = i8x16.splat(26);
   let slash: u64 = 0;
   let digit: u64 = 0;
-  let hex: u64 = 0;
-  let alnum: u64 = 0;
+  let hexLetter: u64 = 0;
+  let alpha: u64 = 0;
   for (let c: u32 = 0; c < len; c += 16) {
     const v = v128.load(i + c);
     const at = c as u64;
-    const d = i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten));
     const l = i8x16.sub(v128.or(v, lower), a);
     slash |= (i8x16.bitmask(i8x16.eq(v, slashes)) as u64) << at;
-    digit |= (d as u64) << at;
-    hex |= ((i8x16.bitmask(i8x16.lt_u(l, six)) | d) as u64) << at;
-    alnum |= ((i8x16.bitmask(i8x16.lt_u(l, letters)) | d) as u64) << at;
+    digit |= (i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) as u64) << at;
+    hexLetter |= (i8x16.bitmask(i8x16.lt_u(l, six)) as u64) << at;
+    alpha |= (i8x16.bitmask(i8x16.lt_u(l, letters)) as u64) << at;
   }
   const one: u64 = 1;
+  const valid = (one << (len as u64)) - 1;
+  digit &= valid;
+  hexLetter &= valid;
+  alpha &= valid;
   // A slash just past the end closes the last segment.
-  slash = (slash & ((one << (len as u64)) - 1)) | (one << (len as u64));
-  let n: u32 = 0;
+  slash = (slash & valid) | (one << (len as u64));
+  // Runs of 8 hex letters: a bit stays where 8 of them start.
+  let run = hexLetter;
+  run &= run >> 1;
+  run &= run >> 2;
+  run &= run >> 4;
+  let candidates = digit | run;
+  if (candidates == 0) return piece(i, len);
+  const hex = digit | hexLetter;
+  const alnum = digit | alpha;
   let literal = i;
-  let pos: u32 = 0;
-  while (pos < len) {
-    const next = pos + (ctz(slash >> (pos as u64)) as u32);
-    const size = next - pos;
-    if (size > 0) {
-      const range = ((one << (size as u64)) - 1) << (pos as u64);
-      const id =
-        (digit & range) == range ||
-        (size >= 8 && (hex & range) == range) ||
-        (size >= 16 && (alnum & range) == range && (digit & range) != 0) ||
-        (size == 36 && isIdentifier(i + pos, i + next));
-      if (id) {
-        const stretch = i + pos - literal;
-        copyShort(KEYBUF + n, literal, stretch);
-        n += stretch;
-        store<u8>(KEYBUF + n, 0x3a);
-        store<u8>(KEYBUF + n + 1, 0x69);
-        store<u8>(KEYBUF + n + 2, 0x64);
-        n += 3;
-        literal = i + next;
-      }
+  while (candidates != 0) {
+    const p = ctz(candidates);
+    // The segment around byte p: after the slash before it (or the path's start), up to the slash after it.
+    const before = slash & ((one << p) - 1);
+    const from: u64 = before == 0 ? 0 : 64 - clz(before);
+    const to: u64 = p + ctz(slash >> p);
+    const size = to - from;
+    const range = ((one << size) - 1) << from;
+    candidates &= ~range;
+    const id =
+      (digit & range) == range ||
+      (size >= 8 && (hex & range) == range) ||
+      (size >= 16 && (alnum & range) == range && (digit & range) != 0) ||
+      (size == 36 && isIdentifier(i + (from as u32), i + (to as u32)));
+    if (id) {
+      keyHadIds = true;
+      const at = i + (from as u32);
+      if ((at > literal && !piece(literal, at - literal)) || !piece(0, 0)) return false;
+      literal = i + (to as u32);
     }
-    pos = next + 1;
   }
-  const stretch = end - literal;
-  copyShort(KEYBUF + n, literal, stretch);
-  keyAt = KEYBUF;
-  keyLen = n + stretch;
-  return true;
+  return end > literal ? piece(literal, end - literal) : true;
 }
 
-/** Sets keyAt and keyLen for dimension d's value of `kind` at [s, e); false when it is not cached. */
+/** Sets the pieces of dimension d's value of `kind` at [s, e); false when it is not cached. */
 @inline function keyOf(d: u32, kind: u32, s: u32, e: u32): bool {
   if (kind != NUMBER && kind != STRING) return false;
   const flags = load<u32>(CFG + 40 + (d << 4));
-  if (kind == STRING && (flags & DIM_ROUTE) != 0) return routeKey(s, e, (flags & DIM_IDS) != 0);
-  if (e - s > KEY_MAX) return false;
-  keyAt = s;
-  keyLen = e - s;
-  return true;
+  if (kind == STRING && (flags & DIM_ROUTE) != 0) return routePieces(s, e, (flags & DIM_IDS) != 0);
+  return e - s <= KEY_MAX && rawPieces(s, e);
 }
 
-/** A hash of the key: 16 bytes a step, four 32-bit lanes multiplied and mixed, then folded. */
-@inline function hashKey(at: u32, len: u32, kind: u32): u32 {
+/** A hash of the key, from its pieces: 16 bytes a step, four 32-bit lanes multiplied and mixed, then folded. */
+function hashKey(kind: u32): u32 {
   const k = i32x4.splat(0x85ebca6b);
   let h = i32x4(0x811c9dc5, 0x27d4eb2f, 0x165667b1, 0x9e3779b9);
-  let i: u32 = 0;
-  for (; i + 16 <= len; i += 16) h = i32x4.mul(v128.xor(h, v128.load(at + i)), k);
-  if (i < len) h = i32x4.mul(v128.xor(h, v128.and(v128.load(at + i), v128.load(MASKS + ((len - i) << 4)))), k);
+  for (let p: u32 = 0; p < pieces; p++) {
+    const at = load<u32>(PIECES + (p << 3));
+    const len = load<u32>(PIECES + (p << 3) + 4);
+    if (len == 0) {
+      h = i32x4.mul(v128.xor(h, i32x4.splat(ID_BYTES)), k);
+      continue;
+    }
+    let i: u32 = 0;
+    for (; i + 16 <= len; i += 16) h = i32x4.mul(v128.xor(h, v128.load(at + i)), k);
+    if (i < len) h = i32x4.mul(v128.xor(h, v128.and(v128.load(at + i), v128.load(MASKS + ((len - i) << 4)))), k);
+  }
   h = v128.xor(h, i32x4.shr_u(h, 15));
   let x = i32x4.extract_lane(h, 0) ^ rotl<u32>(i32x4.extract_lane(h, 1), 7) ^ rotl<u32>(i32x4.extract_lane(h, 2), 13) ^ rotl<u32>(i32x4.extract_lane(h, 3), 19);
-  x ^= len * 0x9e3779b1 ^ (kind << 24);
+  x ^= keyLen * 0x9e3779b1 ^ (kind << 24);
   x *= 0x2c1b3c6d;
   return x ^ (x >>> 15);
 }
 
-/** The entry of the key at keyAt (hash h) in dimension d's cache, or 0. */
+/** Whether the cached key at `stored` is the one the pieces make. */
+@inline function samePieces(stored: u32): bool {
+  let off: u32 = 0;
+  for (let p: u32 = 0; p < pieces; p++) {
+    const at = load<u32>(PIECES + (p << 3));
+    const len = load<u32>(PIECES + (p << 3) + 4);
+    if (len == 0) {
+      if ((load<u32>(stored + off) & 0xffffff) != ID_BYTES) return false;
+      off += 3;
+    } else {
+      if (!same(at, stored + off, len)) return false;
+      off += len;
+    }
+  }
+  return true;
+}
+
+/** The entry of the key the pieces make (hash h) in dimension d's cache, or 0. */
 @inline function lookup(d: u32, kind: u32, h: u32): u32 {
   const base = DCACHE + d * DCACHE_DIM;
   const first = (h & (DCACHE_ENTRIES / DCACHE_WAYS - 1)) * DCACHE_WAYS;
   const tag = keyLen | (kind << 16);
   for (let k: u32 = first; k < first + DCACHE_WAYS; k++) {
     const entry = base + (k << 4);
-    if (load<u32>(entry) == h && load<u32>(entry + 4) == tag && load<u32>(entry + 12) != 0 && same(keyAt, base + (DCACHE_ENTRIES << 4) + k * KEY_MAX, keyLen)) return entry;
+    if (load<u32>(entry) == h && load<u32>(entry + 4) == tag && load<u32>(entry + 12) != 0 && samePieces(base + (DCACHE_ENTRIES << 4) + k * KEY_MAX)) return entry;
   }
   return 0;
 }
 
-/** The label remembered for the key at keyAt, or -1. */
+/** The label remembered for the key of the pieces, or -1. */
 @inline function cached(d: u32, kind: u32): i32 {
-  const entry = lookup(d, kind, hashKey(keyAt, keyLen, kind));
+  const entry = lookup(d, kind, hashKey(kind));
   return entry != 0 ? load<i32>(entry + 8) : -1;
 }
 
@@ -994,25 +1031,41 @@ function dims(out: u32): void {
     const kind = load<u8>(OUT_KIND + slot) as u32;
     const s = load<u32>(OUT_START + (slot << 2));
     const e = load<u32>(OUT_END + (slot << 2));
-    store<u32>(o + 4, kind);
-    store<u32>(o + 8, s);
-    store<u32>(o + 12, e);
     // none: not a string or a number, or an empty string
     if (kind == OTHER || (kind == STRING && s == e)) {
       store<i32>(o, 0);
       continue;
     }
+    const flags = load<u32>(CFG + 40 + (d << 4));
+    const remembers = (flags & DIM_LAST) != 0;
     const tag = (e - s) | (kind << 16);
-    if (load<u32>(last) == tag && same(s, last + 16, e - s)) {
+    if (remembers && load<u32>(last) == tag && same(s, last + 16, e - s)) {
       store<i32>(o, load<i32>(last + 4));
       continue;
     }
-    const label = keyOf(d, kind, s, e) ? cached(d, kind) : -1;
+    let label: i32 = -1;
+    // A route without identifiers is looked up by its raw bytes first, and kept so once its key is known.
+    const raw = kind == STRING && (flags & DIM_ROUTE) != 0 && e - s <= KEY_MAX && rawPieces(s, e);
+    const rawHash = raw ? hashKey(kind | RAW) : 0;
+    if (raw) {
+      const entry = lookup(d, kind | RAW, rawHash);
+      if (entry != 0) label = load<i32>(entry + 8);
+    }
+    if (label < 0 && keyOf(d, kind, s, e)) {
+      label = cached(d, kind);
+      if (label >= 0 && raw && !keyHadIds && rawPieces(s, e)) keep(d, kind | RAW, label, rawHash);
+    }
     store<i32>(o, label);
-    if (label >= 0 && e - s <= LAST_MAX) {
+    // The value, for the JS side to resolve.
+    if (label < 0) {
+      store<u32>(o + 4, kind);
+      store<u32>(o + 8, s);
+      store<u32>(o + 12, e);
+    }
+    if (remembers && label >= 0 && e - s <= LAST_MAX) {
       store<u32>(last, tag);
       store<i32>(last + 4, label);
-      copyShort(last + 16, s, e - s);
+      for (let k: u32 = 0; k < e - s; k += 16) v128.store(last + 16 + k, v128.load(s + k));
     }
   }
 }
@@ -1023,7 +1076,14 @@ function dims(out: u32): void {
  */
 export function remember(d: u32, kind: u32, len: u32, label: i32): void {
   if (d >= DIMS_MAX || len > VALBUF_SIZE || !keyOf(d, kind, VALBUF, VALBUF + len)) return;
-  const h = hashKey(keyAt, keyLen, kind);
+  const route = kind == STRING && (load<u32>(CFG + 40 + (d << 4)) & DIM_ROUTE) != 0;
+  const raw = route && !keyHadIds && len <= KEY_MAX;
+  keep(d, kind, label, hashKey(kind));
+  if (raw && rawPieces(VALBUF, VALBUF + len)) keep(d, kind | RAW, label, hashKey(kind | RAW));
+}
+
+/** Stores `label` for the key of the pieces (hash h) in dimension d's cache: its entry, a free one of its set, or one its hash picks. */
+function keep(d: u32, kind: u32, label: i32, h: u32): void {
   const base = DCACHE + d * DCACHE_DIM;
   let entry = lookup(d, kind, h);
   if (entry == 0) {
@@ -1036,7 +1096,20 @@ export function remember(d: u32, kind: u32, len: u32, label: i32): void {
       }
     }
     entry = base + (k << 4);
-    memory.copy(base + (DCACHE_ENTRIES << 4) + k * KEY_MAX, keyAt, keyLen);
+    // The key's bytes, piece by piece.
+    let at = base + (DCACHE_ENTRIES << 4) + k * KEY_MAX;
+    for (let p: u32 = 0; p < pieces; p++) {
+      const len = load<u32>(PIECES + (p << 3) + 4);
+      if (len == 0) {
+        store<u8>(at, 0x3a);
+        store<u8>(at + 1, 0x69);
+        store<u8>(at + 2, 0x64);
+        at += 3;
+      } else {
+        memory.copy(at, load<u32>(PIECES + (p << 3)), len);
+        at += len;
+      }
+    }
   }
   store<u32>(entry, h);
   store<u32>(entry + 4, keyLen | (kind << 16));
