@@ -3,18 +3,24 @@
 // limit of the pipe, on logs made by the fixture generator. Contenders run in the same run, alternating,
 // for several rounds; the median of each is reported, with lines/s, ratios, CPU time and peak RSS.
 //
-//   npm run bench                                   1M wrapped + 1M raw-body lines, 5 rounds
+//   npm run bench                                   1M lines each of a realistic gateway log, the wrapped and
+//                                                   the raw-body logs, 5 rounds; then a flood of 1M paths and apps
 //   npm run bench -- --lines 200000 --rounds 3      smaller
-//   npm run bench -- --sustained 10                 also 10 copies of the wrapped log in one pipe (10M lines)
+//   npm run bench -- --sustained 10                 also 10 copies of the gateway log in one pipe (10M lines)
 //   npm run bench -- --soak                         10M lines through a pipe, /metrics scraped every second
+//
+// The gateway log (src/tools/generate.ts, shape gateway) is the default: 30 routes (identifiers in their
+// paths, query strings), 200 apps, Chinese msg texts with data: null on errors, small objects on success. It
+// is run with the breakdowns on (the default) and with --no-labels, to show what they cost.
 //
 // Results go to test/bench/results/ (git-ignored) as JSON and Markdown; RESULTS.md keeps a summary.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { check, timed } from './timed.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -56,38 +62,8 @@ async function dataset(shape, n) {
   return { shape, file, lines: truth.lines + truth.blank, bytes: truth.bytes, truth };
 }
 
-/**
- * Runs `argv` (under /usr/bin/time for its CPU time and peak RSS) with stdin piped from `cat` of
- * `pipeFrom` (one file or several) when it is set; wall time from the start of cat to the consumer's exit.
- */
-function run(argv, { pipeFrom, stdout = 'null' }) {
-  return new Promise((resolve, reject) => {
-    const timeFile = join(RESULTS, `time-${process.pid}.txt`);
-    const devnull = stdout === 'null' ? openSync('/dev/null', 'w') : null;
-    const t0 = performance.now();
-    const cat = pipeFrom ? spawn('cat', [pipeFrom].flat(), { stdio: ['ignore', 'pipe', 'inherit'] }) : null;
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, ...argv], {
-      stdio: [cat ? cat.stdout : 'ignore', devnull ?? 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wall = (performance.now() - t0) / 1000;
-      if (devnull !== null) closeSync(devnull);
-      if (code !== 0) return reject(new Error(`${argv.join(' ')} exited ${code}: ${err.slice(-500)}`));
-      const [, user, sys, maxKb] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
-      rmSync(timeFile, { force: true });
-      resolve({ wall, cpu: user + sys, rssMb: maxKb / 1024, out, err });
-    });
-  });
-}
-
-function check(name, ok, detail) {
-  if (!ok) throw new Error(`${name}: wrong result (${detail})`);
-}
+/** `argv` timed (timed.mjs), its output to /dev/null unless asked for. */
+const run = (argv, { pipeFrom, stdout = 'null' }) => timed(argv, { dir: RESULTS, pipeFrom, stdout });
 
 /** The contenders; each run checks its answer against the ground truth, so a fast wrong answer fails. */
 function contenders(ds, mtailDir, summaryFile) {
@@ -118,6 +94,11 @@ function contenders(ds, mtailDir, summaryFile) {
         check('errcode-stream', s.lines.ok === ok && s.lines.total === ds.truth.lines, JSON.stringify(s.lines));
         return r;
       },
+    },
+    {
+      name: 'errcode-stream --output none --no-labels',
+      key: 'nolabels',
+      run: () => run(['node', CLI, '--output', 'none', '--listen', 'none', '--no-labels'], { pipeFrom: ds.file }),
     },
     {
       name: 'errcode-stream --output enriched >/dev/null',
@@ -156,7 +137,7 @@ async function benchmark() {
   const haveMtail = existsSync(MTAIL);
   if (!haveMtail) console.error(`bench: ${MTAIL} not found (apt-get install mtail); running without it`);
   const summaryFile = join(RESULTS, `summary-${process.pid}.json`);
-  const sets = [await dataset('wrapped', lines), await dataset('raw', lines)];
+  const sets = [await dataset('gateway', lines), await dataset('wrapped', lines), await dataset('raw', lines)];
   const report = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, rounds, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), datasets: [] };
   for (const ds of sets) {
     const all = contenders(ds, mtailDir, summaryFile).filter((c) => haveMtail || c.key !== 'mtail');
@@ -165,6 +146,8 @@ async function benchmark() {
       r.vsNaive = r.linesPerS / results.naive.linesPerS;
       r.vsMtail = results.mtail ? r.linesPerS / results.mtail.linesPerS : null;
     }
+    // What the breakdowns cost: the default run's time over --no-labels's.
+    results.none.labelsCost = results.none.wallS / results.nolabels.wallS - 1;
     report.datasets.push({ shape: ds.shape, lines: ds.lines, bytes: ds.bytes, results });
     printTable(results);
   }
@@ -172,22 +155,59 @@ async function benchmark() {
   if (sustained > 1) {
     const ds = sets[0];
     const big = { ...ds, shape: `${ds.shape} x ${sustained} in one pipe`, file: Array(sustained).fill(ds.file), lines: ds.lines * sustained, bytes: ds.bytes * sustained, truth: { lines: ds.truth.lines * sustained, outcomes: { ok: ds.truth.outcomes.ok * sustained } } };
-    const all = contenders(big, mtailDir, summaryFile).filter((c) => c.key === 'pipe' || c.key === 'none');
+    const all = contenders(big, mtailDir, summaryFile).filter((c) => c.key === 'pipe' || c.key === 'none' || c.key === 'nolabels');
     const results = await measure(big, all, Math.min(rounds, 3));
     report.sustained = { shape: big.shape, copies: sustained, lines: big.lines, bytes: big.bytes, results };
     printTable(results);
   }
   rmSync(summaryFile, { force: true });
-  const w = report.datasets[0].results;
+  report.flood = await floodRun();
+  const [g, w] = report.datasets.map((d) => d.results);
   report.targets = {
-    'none >= 4x naive': w.none.vsNaive >= 4,
-    'none >= 6x mtail': w.mtail ? w.none.vsMtail >= 6 : null,
-    'none within 3x of the pipe': w.none.pipeTimes <= 3,
+    'gateway: none >= 4x naive': g.none.vsNaive >= 4,
+    'gateway: none >= 6x mtail': g.mtail ? g.none.vsMtail >= 6 : null,
+    'gateway: breakdowns cost <= 20% of --no-labels': g.none.labelsCost <= 0.2,
+    'flood: series at the bound, peak RSS < 150 MB': report.flood.withinBound && report.flood.peakRssMb < 150,
+    'wrapped: none >= 4x naive': w.none.vsNaive >= 4,
+    'wrapped: none >= 6x mtail': w.mtail ? w.none.vsMtail >= 6 : null,
+    'wrapped: none within 3x of the pipe': w.none.pipeTimes <= 3,
     'none within 3x of the pipe, start-up amortized': report.sustained ? report.sustained.results.none.pipeTimes <= 3 : null,
-    'enriched >= 2.5x naive': w.enriched.vsNaive >= 2.5,
+    'wrapped: enriched >= 2.5x naive': w.enriched.vsNaive >= 2.5,
   };
-  console.log('\ntargets (wrapped):', report.targets);
+  console.log('\ntargets:', report.targets);
   save('bench', report, markdown(report));
+}
+
+/**
+ * A flood of 1M distinct paths and apps (shape flood: every line a path and an app never seen before) with the
+ * breakdowns on: the series of each dimension stay at the bound and the memory flat. Scraped once the input
+ * has ended (--keep-serving); peak RSS from /proc.
+ */
+async function floodRun() {
+  const ds = await dataset('flood', lines);
+  console.log(`\nflood: ${ds.lines.toLocaleString('en')} lines, each with a path and an app never seen before`);
+  const run = await startServing([ds.file, '--keep-serving'], 'ignore');
+  let body = '';
+  for (;;) {
+    body = (await scrape(run.url)).body;
+    if (linesCounted(body) === ds.lines) break;
+    await sleep(200);
+  }
+  const wallS = (performance.now() - run.t0) / 1000;
+  const peakRssMb = memory(run.child.pid)?.hwmMb ?? NaN;
+  run.child.kill('SIGTERM');
+  await run.exited;
+  const perDimension = {};
+  for (const dim of ['route', 'app', 'method']) {
+    const series = [...body.matchAll(new RegExp(`^errcode_${dim}_responses_total\\{${dim}="((?:[^"\\\\]|\\\\.)*)"`, 'gm'))].map((m) => m[1]);
+    perDimension[dim] = { series: series.length, values: new Set(series).size };
+  }
+  // 100 values (--max-label-values) besides none and other; 2000 pairs (--max-label-series), plus one
+  // code="other" pair per value and category past it.
+  const withinBound = Object.values(perDimension).every((d) => d.values <= 102 && d.series <= 2000 + 102 * 8);
+  const result = { lines: ds.lines, wallS, linesPerS: ds.lines / wallS, peakRssMb, perDimension, withinBound };
+  console.log(`  ${ds.lines.toLocaleString('en')} lines in ${wallS.toFixed(2)} s (${Math.round(result.linesPerS).toLocaleString('en')} lines/s), peak RSS ${peakRssMb.toFixed(0)} MB; series ${JSON.stringify(perDimension)}`);
+  return result;
 }
 
 /** Runs the contenders `rounds` times, alternating; the medians of each, with its time against the pipe's. */
@@ -222,6 +242,7 @@ function printTable(results) {
       `  ${r.name.padEnd(44)} ${r.wallS.toFixed(2).padStart(9)} ${Math.round(r.linesPerS).toLocaleString('en').padStart(11)} ${r.mbPerS.toFixed(0).padStart(6)} ${r.cpuS.toFixed(2).padStart(6)} ${ratio(r.vsNaive).padStart(8)} ${ratio(r.vsMtail).padStart(8)} ${r.pipeTimes.toFixed(2).padStart(12)} ${`${r.peakRssMb.toFixed(0)} MB`.padStart(9)}`,
     );
   }
+  if (results.none?.labelsCost !== undefined) console.log(`  breakdowns (route, app, method) cost ${(100 * results.none.labelsCost).toFixed(1)}% of the --no-labels time`);
 }
 
 function markdown(report) {
@@ -232,8 +253,14 @@ function markdown(report) {
     for (const r of Object.values(ds.results)) {
       out.push(`| ${r.name.replaceAll('|', '\\|')} | ${r.wallS.toFixed(2)} | ${Math.round(r.linesPerS).toLocaleString('en')} | ${r.cpuS.toFixed(2)} | ${ratio(r.vsNaive)} | ${ratio(r.vsMtail)} | ${r.pipeTimes.toFixed(2)} | ${r.peakRssMb.toFixed(0)} MB |`);
     }
+    if (ds.results.none?.labelsCost !== undefined) out.push('', `Breakdowns (route, app, method) cost ${(100 * ds.results.none.labelsCost).toFixed(1)}% of the --no-labels time.`);
     out.push('');
   }
+  if (report.flood) {
+    const f = report.flood;
+    out.push(`**flood**: ${f.lines.toLocaleString('en')} lines of paths and apps never seen before: ${f.wallS.toFixed(2)} s, peak RSS ${f.peakRssMb.toFixed(0)} MB, series ${Object.entries(f.perDimension).map(([d, v]) => `${d} ${v.series} (${v.values} values)`).join(', ')}`, '');
+  }
+  if (report.targets) out.push('Targets: ' + Object.entries(report.targets).map(([k, v]) => `${k}: ${v === null ? 'n/a' : v ? 'met' : 'NOT met'}`).join('; '), '');
   return out.join('\n');
 }
 

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import protobuf from 'protobufjs';
 import snappy from 'snappy';
+import { check, timed } from './timed.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli.js');
@@ -38,30 +39,8 @@ const median = (xs) => {
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `sh -c command` under /usr/bin/time: wall time, CPU time and peak RSS of the whole pipeline's slowest member. */
-function run(argv) {
-  return new Promise((resolve, reject) => {
-    const timeFile = join(RESULTS, `replay-time-${process.pid}.txt`);
-    const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const wall = (performance.now() - t0) / 1000;
-      if (code !== 0) return reject(new Error(`${argv.join(' ')} exited ${code}: ${err.slice(-500)}`));
-      const [, user, sys, maxKb] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
-      rmSync(timeFile, { force: true });
-      resolve({ wall, cpu: user + sys, rssMb: maxKb / 1024, out, err });
-    });
-  });
-}
-
-function check(name, ok, detail) {
-  if (!ok) throw new Error(`${name}: wrong result (${detail})`);
-}
+/** `argv` timed (timed.mjs); the whole pipeline's slowest member's peak RSS. */
+const run = (argv) => timed(argv, { dir: RESULTS });
 
 /** The archive: generated wrapped lines with a server spike, dated three days ago so Prometheus takes them out of order. */
 async function archive(dir) {

@@ -143,6 +143,12 @@ describe('the live page', () => {
       const last = await sameMoment(origin);
       expect(last.status.input.lines['total']).toBe(truth.lines);
       expect(last.status.alerts.firing.map((f) => f.family)).toContain('server');
+      // The firing alert names its places, from the detector's window: the page shows the event's top_labels.
+      const places = last.status.alerts.firing.find((f) => f.family === 'server')!.top_labels!;
+      expect(Object.keys(places)).toEqual(['route', 'app', 'method']);
+      expect(places['route']![0]!.value).toMatch(/^\/(api|open)\/[a-z0-9/]+$/);
+      await w.page.waitForFunction((r) => document.querySelector('#firing .alert')?.textContent?.includes(r), places['route']![0]!.value, { timeout: 5000 });
+      expect(await text(w.page, '#incidents')).toContain(places['route']![0]!.value);
       expectStatusEqualsMetrics(last.status, last.metrics);
       await w.page.waitForTimeout(1200);
       const settled = await sameMoment(origin);

@@ -70,3 +70,30 @@ describe('the CLI delivering to a real Alertmanager', () => {
     expect(sum(m, 'errcode_notifications_sent_total')).toBeGreaterThan(0);
   });
 });
+
+describe('the places of a spike in Alertmanager', () => {
+  it('carries the top routes, apps and methods of the window as annotations', async () => {
+    const am = await startAlertmanager();
+    const spiked = generate({
+      lines: 1200 * RATE,
+      rate: RATE,
+      seed: 32,
+      shape: 'gateway',
+      startMs: START,
+      spikes: [{ family: 'server', at: 600, seconds: 300, share: 0.3, path: '/openapi/v1/payments/42', app: 'ak_payments' }],
+    });
+    const cli = await startCli(['--output', 'none', '--listen', '127.0.0.1:0', '--alertmanager-url', am.url, '--alertmanager-resend', '1s', '--max-label-values', '300'], { stdin: 'pipe' });
+    try {
+      cli.proc.stdin!.write(spiked.text.split('\n').slice(0, 700 * RATE).join('\n') + '\n');
+      const [alert] = await am.waitForAlerts((a) => a.length === 1, 30_000, ['alertname="ErrcodeSpike"']);
+      expect(alert!.annotations['top_route']).toMatch(/^\/openapi\/v1\/payments\/:id \(\d+\)(, |$)/);
+      expect(alert!.annotations['top_app']).toMatch(/^ak_payments \(\d+\)/);
+      expect(alert!.annotations['top_method']).toMatch(/^POST \(\d+\)/);
+      expect(alert!.annotations['description']).toContain('Where:\nroute: /openapi/v1/payments/:id (');
+    } finally {
+      cli.proc.stdin!.end();
+      expect(await cli.stop()).toBe(0);
+      await am.close();
+    }
+  });
+});
