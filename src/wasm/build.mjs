@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TARGET = 'src/extract/scan-wasm.ts';
 /**
- * 92 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, the
+ * 93 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, the
  * records of scanLines, a 1 MiB write buffer and 64 KiB of enrichment fragments, the dimensions of
- * scanLines' records (128 KiB), and 8 caches of dimension values (288 KiB each), with room for the last 16-byte load.
+ * scanLines' records (128 KiB), 8 caches of dimension values (288 KiB each), and the line templates.
  */
-export const PAGES = 92;
+export const PAGES = 93;
 
 /** The module's bytes, compiled from src/wasm/scan.ts. */
 export async function compile(entry = 'src/wasm/scan.ts') {

@@ -74,6 +74,30 @@ const runs = fc
     return fc.array(fc.oneof({ arbitrary: line.map((t) => Buffer.from(t)), weight: 6 }, mutated, fc.constant(Buffer.from('{"code":1}'))), { minLength: 2, maxLength: 25 });
   });
 
+/**
+ * Lines of several shapes interleaved, as a gateway writes them (data of one kind or another, errors with
+ * data null): the scanner keeps several templates and moves from one to another where they part. Shapes that
+ * share their first members, more shapes than templates, and changed bytes.
+ */
+const interleaved = fc
+  .tuple(shapes.obj, fc.array(shapes.obj, { minLength: 1, maxLength: 11 }), fc.constantFrom('', ' '))
+  .chain(([common, tails, ws]) => {
+    // Each shape: the common members, then its own.
+    const kinds = tails.map((t): Shape => (common.kind === 'obj' && t.kind === 'obj' ? { kind: 'obj', members: [...common.members, ...t.members] } : t));
+    const lineOf = (shape: Shape) =>
+      fc.array(leafText, { minLength: leafCount(shape), maxLength: leafCount(shape) }).map((leaves) => Buffer.from(render(shape, leaves, ws, false)));
+    const mutate = (b: Buffer, at: number, byte: number): Buffer => {
+      const c = Buffer.from(b);
+      if (c.length > 0) c[at % c.length] = byte;
+      return c;
+    };
+    const one = fc.oneof(
+      { arbitrary: fc.constantFrom(...kinds).chain(lineOf), weight: 8 },
+      fc.tuple(fc.constantFrom(...kinds).chain(lineOf), fc.nat(), fc.integer({ min: 0, max: 255 })).map(([b, at, byte]) => mutate(b, at, byte)),
+    );
+    return fc.array(one, { minLength: 2, maxLength: 60 });
+  });
+
 function summary(r: ReturnType<typeof newLineResult>): object {
   return { outcome: r.outcome, code: r.code, status: r.status, time: r.timeMs, empty: r.outcome === 1 ? false : r.empty };
 }
@@ -110,6 +134,16 @@ describe('WebAssembly scanner vs JSON.parse reference', () => {
     it(`agrees on runs of lines of one shape with other values, copied in (${paths.code[0]!.join('.')})`, () => {
       fc.assert(
         fc.property(runs, (lines) => {
+          const fast = new FastExtractor(paths, 1 << 20);
+          for (const line of lines) check(paths, fast, line, null);
+        }),
+        { numRuns: 1500 },
+      );
+    });
+
+    it(`agrees on lines of many shapes interleaved, through its templates (${paths.code[0]!.join('.')})`, () => {
+      fc.assert(
+        fc.property(interleaved, (lines) => {
           const fast = new FastExtractor(paths, 1 << 20);
           for (const line of lines) check(paths, fast, line, null);
         }),
