@@ -58,8 +58,3 @@ export function newLineResult(dimensions = 0): LineResult {
     dimText: new Array<string | null>(dimensions).fill(null),
   };
 }
-
-export function describeResult(r: LineResult): string {
-  const what = r.outcome === OK ? (r.status ? `http_${r.status}` : String(r.code)) : OUTCOMES[r.outcome];
-  return `${OUTCOMES[r.outcome]}:${what}`;
-}

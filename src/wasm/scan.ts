@@ -887,6 +887,18 @@ const RAW: u32 = 0x80;
 }
 
 /**
+ * The classes of 16 bytes as bit masks, a bit a byte: digits in bits 0-15, the letters a-f (either case) in
+ * 16-31, letters in 32-47.
+ */
+@inline function byteClasses(v: v128): u64 {
+  const l = i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61));
+  const digit = i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, i8x16.splat(0x30)), i8x16.splat(10))) as u64;
+  const hexLetter = i8x16.bitmask(i8x16.lt_u(l, i8x16.splat(6))) as u64;
+  const letter = i8x16.bitmask(i8x16.lt_u(l, i8x16.splat(26))) as u64;
+  return digit | (hexLetter << 16) | (letter << 32);
+}
+
+/**
  * Whether the segment [s, e) (not empty) looks like an identifier, as src/labels/route.ts isIdentifier
  * decides: all digits, hex of 8 or more, letters and digits mixed of 16 or more, or a UUID. 16 bytes a step:
  * one step for most segments.
@@ -903,23 +915,16 @@ function isIdentifier(s: u32, e: u32): bool {
     }
     return true;
   }
-  const zero = i8x16.splat(0x30);
-  const ten = i8x16.splat(10);
-  const lower = i8x16.splat(0x20);
-  const a = i8x16.splat(0x61);
-  const six = i8x16.splat(6);
-  const letters = i8x16.splat(26);
   let digits = true;
   let hex = true;
   let alnum = true;
   let anyDigit = false;
   for (let i = s; i < e; i += 16) {
-    const v = v128.load(i);
+    const c = byteClasses(v128.load(i));
     const need: u32 = e - i >= 16 ? 0xffff : (1 << (e - i)) - 1;
-    const d = i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) & need;
-    const l = i8x16.sub(v128.or(v, lower), a);
-    const h = i8x16.bitmask(i8x16.lt_u(l, six)) | d;
-    const al = i8x16.bitmask(i8x16.lt_u(l, letters)) | d;
+    const d = (c as u32) & 0xffff & need;
+    const h = (((c >> 16) as u32) & 0xffff) | d;
+    const al = ((c >> 32) as u32) | d;
     digits = digits && d == need;
     hex = hex && (h & need) == need;
     alnum = alnum && (al & need) == need;
@@ -986,12 +991,6 @@ const SLASH: u32 = 63200;
 function shortRoutePieces(i: u32, end: u32): bool {
   const len = end - i;
   const slashes = i8x16.splat(0x2f);
-  const zero = i8x16.splat(0x30);
-  const ten = i8x16.splat(10);
-  const lower = i8x16.splat(0x20);
-  const a = i8x16.splat(0x61);
-  const six = i8x16.splat(6);
-  const letters = i8x16.splat(26);
   let slash: u64 = 0;
   let digit: u64 = 0;
   let hexLetter: u64 = 0;
@@ -999,11 +998,11 @@ function shortRoutePieces(i: u32, end: u32): bool {
   for (let c: u32 = 0; c < len; c += 16) {
     const v = v128.load(i + c);
     const at = c as u64;
-    const l = i8x16.sub(v128.or(v, lower), a);
+    const k = byteClasses(v);
     slash |= (i8x16.bitmask(i8x16.eq(v, slashes)) as u64) << at;
-    digit |= (i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, zero), ten)) as u64) << at;
-    hexLetter |= (i8x16.bitmask(i8x16.lt_u(l, six)) as u64) << at;
-    alpha |= (i8x16.bitmask(i8x16.lt_u(l, letters)) as u64) << at;
+    digit |= (k & 0xffff) << at;
+    hexLetter |= ((k >> 16) & 0xffff) << at;
+    alpha |= (k >> 32) << at;
   }
   const one: u64 = 1;
   const valid = (one << (len as u64)) - 1;
