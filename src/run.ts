@@ -136,7 +136,8 @@ export async function run(config: Config): Promise<void> {
     const r = await codeTable.reload();
     if (r.table !== table) {
       table = r.table;
-      engine.setTable(table);
+      // Said once the new codes' series are in the counts: a scrape after the message has them.
+      await engine.setTable(table);
     }
     log(r.message);
   };

@@ -163,7 +163,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    * The reader registers the new codes' series; once it has ended (--keep-serving after EOF), this thread
    * does. Resolves once the counts have them (or after `timeoutMs`, for a reader stuck in a write).
    */
-  setTable(table: CodeTable, timeoutMs = 1000): Promise<void> {
+  setTable(table: CodeTable, timeoutMs = 5000): Promise<void> {
     this.table = table;
     if (this.ended !== undefined) {
       this.counts.register(table);
