@@ -8,11 +8,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TARGET = 'src/extract/scan-wasm.ts';
 /**
- * 93 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, the
+ * 101 pages of 64 KiB: tables and stacks, a 1 MiB line scratch and a 1 MiB read buffer, each padded, the
  * records of scanLines, a 1 MiB write buffer and 64 KiB of enrichment fragments, the dimensions of
- * scanLines' records (128 KiB), 8 caches of dimension values (288 KiB each), and the line templates.
+ * scanLines' records (128 KiB), 8 caches of dimension values (288 KiB each), the line templates, and 8 memos of
+ * short dimension values (64 KiB each).
  */
-export const PAGES = 93;
+export const PAGES = 101;
 
 /** The module's bytes, compiled from src/wasm/scan.ts. */
 export async function compile(entry = 'src/wasm/scan.ts') {

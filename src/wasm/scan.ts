@@ -464,6 +464,7 @@ export function reset(): void {
   templates = 0;
   for (let d: u32 = 0; d < DIMS_MAX; d++) memory.fill(DCACHE + d * DCACHE_DIM, 0, DCACHE_ENTRIES * 16);
   memory.fill(LAST, 0, DIMS_MAX * 80);
+  memory.fill(RMEMO, 0, DIMS_MAX << 16);
 }
 
 // Templates: recent lines taken apart into their leaf values (strings, numbers, true/false/null) and the
@@ -1107,6 +1108,96 @@ function hashKey(kind: u32): u32 {
   return entry != 0 ? load<i32>(entry + 8) : -1;
 }
 
+// Per dimension, a memo of short values whose label is known, by their bytes as logged: a value seen again
+// skips its key, its hash and the cache's compare of pieces. A route is memoised by its path before any query,
+// or, when its last segment is an identifier, by the path up to that segment (`/v1/orders/154593134?x=1` and
+// `/v1/orders/867` share the entry of `/v1/orders/` and an identifier); routes with an identifier further in,
+// or with a scheme and host, take the pieces' way. An entry is made only when the pieces are the memo's bytes
+// (and `:id`), so two values with the same memo bytes always have the same key. On the bench's gateway log
+// the memo answers 88% of the routes and 97% of the apps. 64 KiB a dimension at RMEMO + (d << 16):
+// RMEMO_SETS sets of 2 entries of 64 bytes: u32 tag (length | kind << 16 | RMEMO_ID, 0: none), i32 label,
+// u32 the entry to replace next (in the set's first), pad, the bytes (up to RMEMO_KEY).
+const RMEMO: u32 = 93 << 16;
+const RMEMO_KEY: u32 = 48;
+const RMEMO_SETS: u32 = 512;
+/** In a tag: the bytes are a route's path up to its last segment, which is an identifier. */
+const RMEMO_ID: u32 = 1 << 24;
+/** Bytes and tag of the current value's memo entry (memoLen 0: the value has none). */
+let memoAt: u32 = 0;
+let memoLen: u32 = 0;
+let memoTag: u32 = 0;
+
+/** The memo bytes of a route value [s, e) (see RMEMO): sets memoAt, memoLen and memoTag, memoLen 0 when none. */
+@inline function routeMemo(s: u32, e: u32, ids: bool): void {
+  memoLen = 0;
+  if (load<u8>(s) != 0x2f || load<u8>(s + 1) == 0x2f) return;
+  const end = queryFrom(s, e);
+  let len = end - s;
+  let tag = len | (STRING << 16);
+  if (ids) {
+    // The last '/' before the end, 16 bytes a step backwards (the path starts with one).
+    const slashes = i8x16.splat(0x2f);
+    let at = end;
+    let last = s;
+    while (at > s) {
+      const base = at - 16;
+      let m = i8x16.bitmask(i8x16.eq(v128.load(base), slashes)) as u32;
+      if (base < s) m &= 0xffff << (s - base);
+      if (m != 0) {
+        last = base + 31 - clz(m);
+        break;
+      }
+      at = base;
+    }
+    if (last + 1 < end && isIdentifier(last + 1, end)) {
+      len = last + 1 - s;
+      tag = len | (STRING << 16) | RMEMO_ID;
+    }
+  }
+  if (len > RMEMO_KEY) return;
+  memoAt = s;
+  memoLen = len;
+  memoTag = tag;
+}
+
+/** The memo entry's set for the current memo bytes. */
+@inline function memoSet(d: u32): u32 {
+  const s = memoAt;
+  const len = memoLen;
+  let tail: u64 = 0;
+  let mid: u64 = 0;
+  if (len >= 8) {
+    tail = load<u64>(s + len - 8);
+    mid = load<u64>(s + ((len - 8) >> 1));
+  } else tail = load<u64>(s) & ((<u64>1 << ((len << 3) as u64)) - 1);
+  let h = (tail * 0x9e3779b97f4a7c15) ^ ((mid ^ (memoTag as u64)) * 0xff51afd7ed558ccd);
+  h ^= h >> 32;
+  return RMEMO + (d << 16) + (((h as u32) & (RMEMO_SETS - 1)) << 7);
+}
+
+/** The memo's label for the current memo bytes of dimension d (set `set`), or -1. */
+@inline function memoFind(set: u32): i32 {
+  if (load<u32>(set) == memoTag && same(memoAt, set + 16, memoLen)) return load<i32>(set + 4);
+  if (load<u32>(set + 64) == memoTag && same(memoAt, set + 80, memoLen)) return load<i32>(set + 68);
+  return -1;
+}
+
+/** Whether the pieces just made are the memo bytes (and `:id` after them): the key the memo stands for. */
+@inline function piecesAreMemo(): bool {
+  if (load<u32>(PIECES) != memoAt || load<u32>(PIECES + 4) != memoLen) return false;
+  return (memoTag & RMEMO_ID) != 0 ? pieces == 2 && load<u32>(PIECES + 12) == 0 : pieces == 1;
+}
+
+/** Memoises `label` for the current memo bytes in set `set`: a free entry, else the older one. */
+@inline function memoKeep(set: u32, label: i32): void {
+  const entry = load<u32>(set) == 0 ? set : load<u32>(set + 64) == 0 ? set + 64 : set + (load<u32>(set + 8) << 6);
+  // The entry taken when both are used alternates, so the older of the two goes.
+  store<u32>(set + 8, entry == set ? 1 : 0);
+  store<u32>(entry, memoTag);
+  store<i32>(entry + 4, label);
+  for (let k: u32 = 0; k < memoLen; k += 16) v128.store(entry + 16 + k, v128.load(memoAt + k));
+}
+
 /** The dimensions of the line just scanned, 16 bytes each at `out` (see DIM_OUT). */
 function dims(out: u32): void {
   const n = load<u32>(CFG + 28);
@@ -1133,7 +1224,23 @@ function dims(out: u32): void {
       store<i32>(o, load<i32>(last + 4));
       continue;
     }
+    if (kind == STRING && (flags & DIM_ROUTE) != 0) routeMemo(s, e, (flags & DIM_IDS) != 0);
+    else {
+      memoAt = s;
+      memoLen = e - s <= RMEMO_KEY ? e - s : 0;
+      memoTag = (e - s) | (kind << 16);
+    }
+    let set: u32 = 0;
+    if (memoLen != 0) {
+      set = memoSet(d);
+      const known = memoFind(set);
+      if (known >= 0) {
+        store<i32>(o, known);
+        continue;
+      }
+    }
     const label = keyOf(d, kind, s, e) ? cached(d, kind) : -1;
+    if (label >= 0 && memoLen != 0 && piecesAreMemo()) memoKeep(set, label);
     store<i32>(o, label);
     // The value, for the JS side to resolve.
     if (label < 0) {
