@@ -1,15 +1,16 @@
 // Counters of the breakdowns (SPEC "Breakdowns"): per dimension, responses by (value, code) pair, at most
 // --max-label-series pairs; past that a new pair counts under (value, code "other", its category). The pair
-// of a line is one read of a flat table per dimension, a row per series slot with an entry per label: most
-// lines are of a few codes (200 above all), whose rows stay in the processor's cache. (As objects, a row
-// per label and a counter object per dimension, the three default dimensions cost 34 ns a line.)
+// of a line is one read per dimension of a flat table, a block per dimension, a row per series slot in it with
+// an entry per label: most lines are of a few codes (200 above all), whose rows stay in the processor's cache.
+// (As objects, a row per label and a counter object per dimension, the three default dimensions cost 34 ns a
+// line; as a table per dimension, 21 ns; as one table, 15 ns.)
 import { CATEGORIES } from '../codes/category.js';
 import type { LabelPairInfo, SeriesInfo } from './types.js';
 
 export class Breakdown {
   private added: LabelPairInfo[] = [];
-  /** Per dimension: pair + 1 at [slot * labels + label] (0: no pair yet). */
-  private tables: Int32Array[];
+  /** Pair + 1 of dimension d at [(d * slots + slot) * labels + label] (0: no pair yet). */
+  private table: Int32Array;
   /** Series slots the tables have rows for: grown with the slots. */
   private slots = 256;
   private readonly counts: Float64Array[];
@@ -23,7 +24,7 @@ export class Breakdown {
     private readonly labels: number,
     private readonly maxSeries: number,
   ) {
-    this.tables = Array.from({ length: dimensions }, () => new Int32Array(labels * this.slots));
+    this.table = new Int32Array(dimensions * labels * this.slots);
     this.counts = Array.from({ length: dimensions }, () => new Float64Array(64));
     this.sizes = new Int32Array(dimensions);
     this.overflow = Array.from({ length: dimensions }, () => new Map());
@@ -32,16 +33,18 @@ export class Breakdown {
   /** Counts one response of series `slot` (of `series`, by slot) under its label in each dimension. */
   count(labels: Int32Array, slot: number, series: readonly SeriesInfo[]): void {
     if (slot >= this.slots) this.grow(slot);
-    const tables = this.tables;
-    const row = slot * this.labels;
-    for (let d = 0; d < tables.length; d++) {
+    const table = this.table;
+    const block = this.slots * this.labels;
+    const counts = this.counts;
+    let row = slot * this.labels;
+    for (let d = 0; d < counts.length; d++, row += block) {
       const at = row + labels[d]!;
-      let pair = tables[d]![at]! - 1;
+      let pair = table[at]! - 1;
       if (pair < 0) {
         pair = this.pairOf(d, labels[d]!, series[slot]!);
-        tables[d]![at] = pair + 1;
+        table[at] = pair + 1;
       }
-      this.counts[d]![pair]!++;
+      counts[d]![pair]!++;
     }
   }
 
@@ -57,11 +60,11 @@ export class Breakdown {
   private grow(slot: number): void {
     let slots = this.slots;
     while (slots <= slot) slots *= 2;
-    this.tables = this.tables.map((old) => {
-      const table = new Int32Array(this.labels * slots);
-      table.set(old);
-      return table;
-    });
+    const oldBlock = this.slots * this.labels;
+    const block = slots * this.labels;
+    const table = new Int32Array(this.counts.length * block);
+    for (let d = 0; d < this.counts.length; d++) table.set(this.table.subarray(d * oldBlock, (d + 1) * oldBlock), d * block);
+    this.table = table;
     this.slots = slots;
   }
 

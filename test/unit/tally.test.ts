@@ -1,5 +1,6 @@
 // The reader's counters: bucket records by category, and checkpoints on the log's own clock.
 import { describe, expect, it } from 'vitest';
+import { Breakdown } from '../../dist/aggregate/breakdown.js';
 import { Tally } from '../../dist/aggregate/tally.js';
 import { B_CATEGORIES, B_TOTAL, bucketEnd } from '../../dist/aggregate/types.js';
 import { CATEGORIES } from '../../dist/codes/category.js';
@@ -96,5 +97,32 @@ describe('Tally checkpoints', () => {
     tally.count(line(200, T0), Date.now());
     tally.finishCheckpoints();
     expect(Number.isNaN(tally.flush().checkpointMs)).toBe(true);
+  });
+});
+
+describe('Breakdown pairs', () => {
+  it('keeps every pair and its count when the series slots outgrow the table (256 rows at first)', () => {
+    const series = Array.from({ length: 700 }, (_, slot) => ({ slot, code: String(1000 + slot), category: 'client' as const }));
+    const b = new Breakdown(2, 10, 100_000);
+    const want = [new Map<string, number>(), new Map<string, number>()];
+    const labels = new Int32Array(2);
+    // Slots in an order that grows the table twice, with pairs made before each growth counted again after it.
+    for (let round = 0; round < 3; round++) {
+      for (const slot of [0, 255, 3, 256, 511, 512, 699, 1, 300]) {
+        labels[0] = 2 + (slot % 7);
+        labels[1] = 2 + ((slot + round) % 3);
+        b.count(labels, slot, series);
+        for (let d = 0; d < 2; d++) {
+          const key = `${labels[d]}|${series[slot]!.code}`;
+          want[d]!.set(key, (want[d]!.get(key) ?? 0) + 1);
+        }
+      }
+    }
+    const pairs = b.takeAdded();
+    const counts = b.snapshot();
+    for (let d = 0; d < 2; d++) {
+      const got = new Map(pairs.filter((p) => p.dim === d).map((p) => [`${p.label}|${p.code}`, counts[d]![p.pair]!]));
+      expect(got).toEqual(want[d]);
+    }
   });
 });
