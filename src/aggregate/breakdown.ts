@@ -11,7 +11,7 @@ export class Breakdown {
   private added: LabelPairInfo[] = [];
   /** Pair + 1 of dimension d at [(d * slots + slot) * labels + label] (0: no pair yet). */
   private table: Int32Array;
-  /** Series slots the tables have rows for: grown with the slots. */
+  /** Series slots the table has rows for in each block: grown with the slots. */
   private slots = 256;
   private readonly counts: Float64Array[];
   private readonly sizes: Int32Array;

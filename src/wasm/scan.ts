@@ -1175,7 +1175,7 @@ let memoTag: u32 = 0;
   return RMEMO + (d << 16) + (((h as u32) & (RMEMO_SETS - 1)) << 7);
 }
 
-/** The memo's label for the current memo bytes of dimension d (set `set`), or -1. */
+/** The label that set `set` of the memo holds for the current memo bytes, or -1. */
 @inline function memoFind(set: u32): i32 {
   if (load<u32>(set) == memoTag && same(memoAt, set + 16, memoLen)) return load<i32>(set + 4);
   if (load<u32>(set + 64) == memoTag && same(memoAt, set + 80, memoLen)) return load<i32>(set + 68);
