@@ -1108,57 +1108,21 @@ function hashKey(kind: u32): u32 {
   return entry != 0 ? load<i32>(entry + 8) : -1;
 }
 
-// Per dimension, a memo of short values whose label is known, by their bytes as logged: a value seen again
-// skips its key, its hash and the cache's compare of pieces. A route is memoised by its path before any query,
-// or, when its last segment is an identifier, by the path up to that segment (`/v1/orders/154593134?x=1` and
-// `/v1/orders/867` share the entry of `/v1/orders/` and an identifier); routes with an identifier further in,
-// or with a scheme and host, take the pieces' way. An entry is made only when the pieces are the memo's bytes
-// (and `:id`), so two values with the same memo bytes always have the same key. On the bench's gateway log
-// the memo answers 88% of the routes and 97% of the apps. 64 KiB a dimension at RMEMO + (d << 16):
-// RMEMO_SETS sets of 2 entries of 64 bytes: u32 tag (length | kind << 16 | RMEMO_ID, 0: none), i32 label,
-// u32 the entry to replace next (in the set's first), pad, the bytes (up to RMEMO_KEY).
+// Per dimension, a memo of values whose label is known, by their bytes as logged: a value seen again skips its
+// key, its hash and the cache's compare of pieces. 64 KiB a dimension at RMEMO + (d << 16). An entry is made
+// only when the memo key stands for exactly one cache key, so two values with the same memo key always have
+// the same label.
+//
+// A plain dimension's memo key is the value's bytes (up to RMEMO_KEY): RMEMO_SETS sets of 2 entries of 64
+// bytes, u32 tag (length | kind << 16, 0: none), i32 label, u32 the entry to replace next (in the set's
+// first), pad, the bytes. It answers 97% of the bench's gateway log's apps.
 const RMEMO: u32 = 93 << 16;
 const RMEMO_KEY: u32 = 48;
 const RMEMO_SETS: u32 = 512;
-/** In a tag: the bytes are a route's path up to its last segment, which is an identifier. */
-const RMEMO_ID: u32 = 1 << 24;
 /** Bytes and tag of the current value's memo entry (memoLen 0: the value has none). */
 let memoAt: u32 = 0;
 let memoLen: u32 = 0;
 let memoTag: u32 = 0;
-
-/** The memo bytes of a route value [s, e) (see RMEMO): sets memoAt, memoLen and memoTag, memoLen 0 when none. */
-@inline function routeMemo(s: u32, e: u32, ids: bool): void {
-  memoLen = 0;
-  if (load<u8>(s) != 0x2f || load<u8>(s + 1) == 0x2f) return;
-  const end = queryFrom(s, e);
-  let len = end - s;
-  let tag = len | (STRING << 16);
-  if (ids) {
-    // The last '/' before the end, 16 bytes a step backwards (the path starts with one).
-    const slashes = i8x16.splat(0x2f);
-    let at = end;
-    let last = s;
-    while (at > s) {
-      const base = at - 16;
-      let m = i8x16.bitmask(i8x16.eq(v128.load(base), slashes)) as u32;
-      if (base < s) m &= 0xffff << (s - base);
-      if (m != 0) {
-        last = base + 31 - clz(m);
-        break;
-      }
-      at = base;
-    }
-    if (last + 1 < end && isIdentifier(last + 1, end)) {
-      len = last + 1 - s;
-      tag = len | (STRING << 16) | RMEMO_ID;
-    }
-  }
-  if (len > RMEMO_KEY) return;
-  memoAt = s;
-  memoLen = len;
-  memoTag = tag;
-}
 
 /** The memo entry's set for the current memo bytes. */
 @inline function memoSet(d: u32): u32 {
@@ -1182,10 +1146,9 @@ let memoTag: u32 = 0;
   return -1;
 }
 
-/** Whether the pieces just made are the memo bytes (and `:id` after them): the key the memo stands for. */
+/** Whether the pieces just made are the memo bytes: the key the memo stands for. */
 @inline function piecesAreMemo(): bool {
-  if (load<u32>(PIECES) != memoAt || load<u32>(PIECES + 4) != memoLen) return false;
-  return (memoTag & RMEMO_ID) != 0 ? pieces == 2 && load<u32>(PIECES + 12) == 0 : pieces == 1;
+  return pieces == 1 && load<u32>(PIECES) == memoAt && load<u32>(PIECES + 4) == memoLen;
 }
 
 /** Memoises `label` for the current memo bytes in set `set`: a free entry, else the older one. */
@@ -1196,6 +1159,133 @@ let memoTag: u32 = 0;
   store<u32>(entry, memoTag);
   store<i32>(entry + 4, label);
   for (let k: u32 = 0; k < memoLen; k += 16) v128.store(entry + 16 + k, v128.load(memoAt + k));
+}
+
+// A route's memo key is its path before any query, up to 63 bytes, with its identifier segment's bytes
+// zeroed: a 0 byte is never in a plain JSON string, so the zeros mark where `:id` stands, and
+// `/v1/orders/154593134?x=1` and `/v1/orders/867` have an entry each, both for `/v1/orders/:id`. The key is
+// held in four vectors (KEYBUF), zero past the path, and compared whole, so no branch depends on where the
+// path ends or where the identifier is. Routes with a scheme and host, more than one identifier, or a
+// segment that could be an identifier other than by its digits (hex of 8, 16 bytes or more: letters and
+// digits, a UUID) take the pieces' way. (Keyed by the path up to a last identifier segment and compared as
+// long as the path, the memo missed every route with an identifier further in, 12% of the gateway log's,
+// and each miss built the key's pieces and looked them up in the cache, whose lines the reads between two
+// batches had evicted.) RROUTE_SETS sets of 2 entries of 128 bytes: u32 tag (path length | kind << 16),
+// i32 label, u32 the entry to replace next (in the set's first), pad, the key's 64 bytes.
+const RROUTE_KEY: u32 = 64;
+const RROUTE_SETS: u32 = 256;
+const KEYBUF: u32 = 63232; //    the current route's memo key, 64 bytes
+
+/** 16-byte masks of the bytes whose index (from `base`) is below `end` and outside [a, b). */
+@inline function keptBytes(base: u32, end: u32, a: u32, b: u32): v128 {
+  const idx = i8x16.add(i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), i8x16.splat(base as u8));
+  const inId = v128.and(i8x16.ge_u(idx, i8x16.splat(a as u8)), i8x16.lt_u(idx, i8x16.splat(b as u8)));
+  return v128.andnot(i8x16.lt_u(idx, i8x16.splat(end as u8)), inId);
+}
+
+/** The 64-bit mask of the bytes of four vectors equal to c. */
+@inline function eqMask(v0: v128, v1: v128, v2: v128, v3: v128, c: u8): u64 {
+  const w = i8x16.splat(c);
+  return (
+    (i8x16.bitmask(i8x16.eq(v0, w)) as u64) |
+    ((i8x16.bitmask(i8x16.eq(v1, w)) as u64) << 16) |
+    ((i8x16.bitmask(i8x16.eq(v2, w)) as u64) << 32) |
+    ((i8x16.bitmask(i8x16.eq(v3, w)) as u64) << 48)
+  );
+}
+
+/** The bits of `ends` (each a segment's end) whose segment, a run of `inside`, has no byte of `bad`. */
+@inline function cleanEnds(inside: u64, ends: u64, bad: u64): u64 {
+  // A bad byte's carry runs up its segment's bytes to the bit that ends it.
+  return ends & ~(inside + (inside & bad));
+}
+
+/**
+ * The memo key of a route value [s, e) in KEYBUF and its tag in memoTag (see RROUTE_KEY); false when it has
+ * none: 64 bytes or more, a scheme or host, or identifiers that the pieces' way has to judge.
+ */
+function routeKey(s: u32, e: u32, ids: bool): bool {
+  const len = e - s;
+  if (len >= RROUTE_KEY || load<u8>(s) != 0x2f || load<u8>(s + 1) == 0x2f) return false;
+  const v0 = v128.load(s);
+  const v1 = v128.load(s + 16);
+  const v2 = v128.load(s + 32);
+  const v3 = v128.load(s + 48);
+  const one: u64 = 1;
+  // The path ends at the first '?' or '#', or at the value's end.
+  const end = ctz(eqMask(v0, v1, v2, v3, 0x3f) | eqMask(v0, v1, v2, v3, 0x23) | (one << (len as u64))) as u32;
+  let a: u32 = 0;
+  let b: u32 = 0;
+  if (ids) {
+    const path = (one << (end as u64)) - 1;
+    const slash = eqMask(v0, v1, v2, v3, 0x2f) & path;
+    const c0 = byteClasses(v0);
+    const c1 = byteClasses(v1);
+    const c2 = byteClasses(v2);
+    const c3 = byteClasses(v3);
+    const digit = (c0 & 0xffff) | ((c1 & 0xffff) << 16) | ((c2 & 0xffff) << 32) | ((c3 & 0xffff) << 48);
+    const hexLetter = ((c0 >> 16) & 0xffff) | (((c1 >> 16) & 0xffff) << 16) | (((c2 >> 16) & 0xffff) << 32) | (((c3 >> 16) & 0xffff) << 48);
+    // Segments are the runs of `inside`; each ends at a slash or at the path's end.
+    const inside = path & ~slash;
+    const ends = (slash | (one << (end as u64))) & (inside << 1);
+    const numeric = cleanEnds(inside, ends, ~digit);
+    const hexOnly = cleanEnds(inside, ends, ~(digit | hexLetter)) & ~numeric;
+    // Runs of 8 and of 16 bytes: a bit stays where one starts.
+    let run8 = inside & (inside >> 1);
+    run8 &= run8 >> 2;
+    run8 &= run8 >> 4;
+    const run16 = run8 & (run8 >> 8);
+    // Hex of 8 or more, 16 bytes or more (letters and digits, a UUID), or two identifiers: the pieces' way.
+    if (((hexOnly >> 8) & run8) != 0 || run16 != 0 || (numeric & (numeric - 1)) != 0) return false;
+    // The identifier, if there is one: from after the slash before its end, up to its end.
+    const q = 63 - (clz(numeric | one) as u32);
+    a = 64 - (clz((slash & ((one << (q as u64)) - 1)) | one) as u32);
+    b = q;
+  }
+  v128.store(KEYBUF, v128.and(v0, keptBytes(0, end, a, b)));
+  v128.store(KEYBUF + 16, v128.and(v1, keptBytes(16, end, a, b)));
+  v128.store(KEYBUF + 32, v128.and(v2, keptBytes(32, end, a, b)));
+  v128.store(KEYBUF + 48, v128.and(v3, keptBytes(48, end, a, b)));
+  memoTag = end | (STRING << 16);
+  return true;
+}
+
+/** The route memo's set for the key in KEYBUF. */
+@inline function routeSet(d: u32): u32 {
+  const x = v128.xor(v128.load(KEYBUF), v128.load(KEYBUF + 32));
+  const y = v128.xor(v128.load(KEYBUF + 16), v128.load(KEYBUF + 48));
+  let h =
+    (i64x2.extract_lane(x, 0) * 0x9e3779b97f4a7c15) ^
+    (i64x2.extract_lane(x, 1) * 0xff51afd7ed558ccd) ^
+    ((i64x2.extract_lane(y, 0) ^ (memoTag as u64)) * 0xc4ceb9fe1a85ec53) ^
+    (i64x2.extract_lane(y, 1) * 0x2545f4914f6cdd1d);
+  h ^= h >> 32;
+  return RMEMO + (d << 16) + (((h as u32) & (RROUTE_SETS - 1)) << 8);
+}
+
+/** Whether the route memo entry at `entry` holds the key in KEYBUF. */
+@inline function routeHolds(entry: u32): bool {
+  const diff = v128.or(
+    v128.or(v128.xor(v128.load(KEYBUF), v128.load(entry + 16)), v128.xor(v128.load(KEYBUF + 16), v128.load(entry + 32))),
+    v128.or(v128.xor(v128.load(KEYBUF + 32), v128.load(entry + 48)), v128.xor(v128.load(KEYBUF + 48), v128.load(entry + 64))),
+  );
+  return (load<u32>(entry) == memoTag) & !v128.any_true(diff);
+}
+
+/** The label that set `set` of the route memo holds for the key in KEYBUF, or -1. */
+@inline function routeFind(set: u32): i32 {
+  if (routeHolds(set)) return load<i32>(set + 4);
+  if (routeHolds(set + 128)) return load<i32>(set + 132);
+  return -1;
+}
+
+/** Memoises `label` for the key in KEYBUF in set `set` of the route memo: a free entry, else the older one. */
+@inline function routeKeep(set: u32, label: i32): void {
+  const entry = load<u32>(set) == 0 ? set : load<u32>(set + 128) == 0 ? set + 128 : set + (load<u32>(set + 8) << 7);
+  store<u32>(set + 8, entry == set ? 1 : 0);
+  store<u32>(entry, memoTag);
+  store<i32>(entry + 4, label);
+  for (let k: u32 = 0; k < RROUTE_KEY; k += 16) v128.store(entry + 16 + k, v128.load(KEYBUF + k));
 }
 
 /** The dimensions of the line just scanned, 16 bytes each at `out` (see DIM_OUT). */
@@ -1224,23 +1314,24 @@ function dims(out: u32): void {
       store<i32>(o, load<i32>(last + 4));
       continue;
     }
-    if (kind == STRING && (flags & DIM_ROUTE) != 0) routeMemo(s, e, (flags & DIM_IDS) != 0);
-    else {
-      memoAt = s;
-      memoLen = e - s <= RMEMO_KEY ? e - s : 0;
-      memoTag = (e - s) | (kind << 16);
-    }
+    // A route's memo (a string's), or a plain value's; a route dimension's number has none.
+    const route = (flags & DIM_ROUTE) != 0;
+    const routeMemo = route && kind == STRING && routeKey(s, e, (flags & DIM_IDS) != 0);
+    memoAt = s;
+    memoLen = route || e - s > RMEMO_KEY ? 0 : e - s;
+    if (!routeMemo) memoTag = tag;
     let set: u32 = 0;
-    if (memoLen != 0) {
-      set = memoSet(d);
-      const known = memoFind(set);
+    if (routeMemo || memoLen != 0) {
+      set = routeMemo ? routeSet(d) : memoSet(d);
+      const known = routeMemo ? routeFind(set) : memoFind(set);
       if (known >= 0) {
         store<i32>(o, known);
         continue;
       }
     }
     const label = keyOf(d, kind, s, e) ? cached(d, kind) : -1;
-    if (label >= 0 && memoLen != 0 && piecesAreMemo()) memoKeep(set, label);
+    if (label >= 0 && routeMemo) routeKeep(set, label);
+    else if (label >= 0 && memoLen != 0 && piecesAreMemo()) memoKeep(set, label);
     store<i32>(o, label);
     // The value, for the JS side to resolve.
     if (label < 0) {
