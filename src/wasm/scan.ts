@@ -403,13 +403,14 @@ const LINES: u32 = 29792; //     u32 where the next line starts, u32 1 when REC_
 }
 
 /**
- * Scans the lines of [from, to) that end in a '\n' before `to`, up to REC_MAX of them, stopping before a
- * line longer than maxLine (the framer deals with it). Returns the number of records.
+ * Scans the lines of [from, to) that end in a '\n' before `to`, up to `most` of them (at most REC_MAX),
+ * stopping before a line longer than maxLine (the framer deals with it). Returns the number of records.
  */
-export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
+export function scanLines(from: u32, to: u32, maxLine: u32, most: u32): u32 {
   let pos = from;
   let n: u32 = 0;
-  while (n < REC_MAX) {
+  const limit = min(most, REC_MAX);
+  while (n < limit) {
     const nl = newlineFrom(pos, to);
     if (nl >= to || nl - pos > maxLine) break;
     const r = REC + n * 48;
@@ -437,7 +438,7 @@ export function scanLines(from: u32, to: u32, maxLine: u32): u32 {
   }
   dimsAt = DIM_OUT;
   store<u32>(LINES, pos);
-  store<u32>(LINES + 4, n == REC_MAX ? 1 : 0);
+  store<u32>(LINES + 4, n == limit ? 1 : 0);
   return n;
 }
 
