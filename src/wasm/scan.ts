@@ -1152,13 +1152,23 @@ let memoTag: u32 = 0;
   return pieces == 1 && load<u32>(PIECES) == memoAt && load<u32>(PIECES + 4) == memoLen;
 }
 
-/** Memoises `label` for the current memo bytes in set `set`: a free entry, else the older one. */
-@inline function memoKeep(set: u32, label: i32): void {
-  const entry = load<u32>(set) == 0 ? set : load<u32>(set + 64) == 0 ? set + 64 : set + (load<u32>(set + 8) << 6);
+/**
+ * The entry of set `set` (two of 1 << `shift` bytes) that a new memo entry takes, a free one, else the older
+ * one, with the current tag and `label` written in.
+ */
+@inline function memoEntry(set: u32, shift: u32, label: i32): u32 {
+  const second = set + (1 << shift);
+  const entry = load<u32>(set) == 0 ? set : load<u32>(second) == 0 ? second : set + (load<u32>(set + 8) << shift);
   // The entry taken when both are used alternates, so the older of the two goes.
   store<u32>(set + 8, entry == set ? 1 : 0);
   store<u32>(entry, memoTag);
   store<i32>(entry + 4, label);
+  return entry;
+}
+
+/** Memoises `label` for the current memo bytes in set `set`. */
+@inline function memoKeep(set: u32, label: i32): void {
+  const entry = memoEntry(set, 6, label);
   for (let k: u32 = 0; k < memoLen; k += 16) v128.store(entry + 16 + k, v128.load(memoAt + k));
 }
 
@@ -1280,12 +1290,9 @@ function routeKey(s: u32, e: u32, ids: bool): bool {
   return -1;
 }
 
-/** Memoises `label` for the key in KEYBUF in set `set` of the route memo: a free entry, else the older one. */
+/** Memoises `label` for the key in KEYBUF in set `set` of the route memo. */
 @inline function routeKeep(set: u32, label: i32): void {
-  const entry = load<u32>(set) == 0 ? set : load<u32>(set + 128) == 0 ? set + 128 : set + (load<u32>(set + 8) << 7);
-  store<u32>(set + 8, entry == set ? 1 : 0);
-  store<u32>(entry, memoTag);
-  store<i32>(entry + 4, label);
+  const entry = memoEntry(set, 7, label);
   for (let k: u32 = 0; k < RROUTE_KEY; k += 16) v128.store(entry + 16 + k, v128.load(KEYBUF + k));
 }
 
