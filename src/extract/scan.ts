@@ -473,7 +473,7 @@ export class FastExtractor {
   }
 
   /**
-   * The lines of b[from, to) that end in a newline, up to W_REC_MAX of them and none longer than
+   * The lines of b[from, to) that end in a newline, up to `batch` of them (see there) and none longer than
    * maxLineBytes, when b is the read buffer (scanReadBuffer): one call into the module for all of them.
    * Returns the number of records (-1 when b is not the read buffer), read with lineStart, lineEnd,
    * lineType and decided; positions are offsets in b. `linesNext` is where the lines not recorded start;

@@ -1110,7 +1110,8 @@ function hashKey(kind: u32): u32 {
 }
 
 // Per dimension, a memo of values whose label is known, by their bytes as logged: a value seen again skips its
-// key, its hash and the cache's compare of pieces. 64 KiB a dimension at RMEMO + (d << 16). An entry is made
+// key, its hash and the cache's compare of pieces. 64 KiB a dimension at RMEMO + (d << 16), a plain
+// dimension's memo by its values' bytes or a route dimension's by its routes' keys (below). An entry is made
 // only when the memo key stands for exactly one cache key, so two values with the same memo key always have
 // the same label.
 //
@@ -1180,8 +1181,8 @@ let memoTag: u32 = 0;
 // segment that could be an identifier other than by its digits (hex of 8, 16 bytes or more: letters and
 // digits, a UUID) take the pieces' way. (Keyed by the path up to a last identifier segment and compared as
 // long as the path, the memo missed every route with an identifier further in, 12% of the gateway log's,
-// and each miss built the key's pieces and looked them up in the cache, whose lines the reads between two
-// batches had evicted.) RROUTE_SETS sets of 2 entries of 128 bytes: u32 tag (path length | kind << 16),
+// and each miss built the key's pieces and looked them up in the cache.) RROUTE_SETS sets of 2 entries of
+// 128 bytes: u32 tag (path length | kind << 16),
 // i32 label, u32 the entry to replace next (in the set's first), pad, the key's 64 bytes.
 const RROUTE_KEY: u32 = 64;
 const RROUTE_SETS: u32 = 256;
