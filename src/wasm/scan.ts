@@ -1258,7 +1258,7 @@ function routeKey(s: u32, e: u32, ids: bool): bool {
   v128.store(KEYBUF + 16, v128.and(v1, keptBytes(16, end, a, b)));
   v128.store(KEYBUF + 32, v128.and(v2, keptBytes(32, end, a, b)));
   v128.store(KEYBUF + 48, v128.and(v3, keptBytes(48, end, a, b)));
-  memoTag = end | (STRING << 16);
+  memoTag = end | ((STRING as u32) << 16);
   return true;
 }
 

@@ -285,6 +285,31 @@ describe.each([
     );
   });
 
+  it('tells apart routes whose identifiers or lengths are all that differ', () => {
+    // A route's memo key has its identifier's bytes zeroed: `/` and `/01` have the same bytes and differ in
+    // length only, as do `/api/use` and `/api/users` in their first bytes. The memo's tags once kept only a
+    // length's bits other than its second, and `/thhp/xu` (8 bytes), in the same set of the memo as
+    // `/thhp/xujn` (10), was counted under it.
+    const sequences = [
+      ['/thhp/xujn', '/thhp/xujn', '/thhp/xu', '/kylm/mrmg', '/kylm/mrmg', '/kylm/mr'],
+      ['/', '/', '/01', '/01', '/', '/0', '/012', '/0123'],
+      ['/api/users', '/api/users', '/api/use', '/api/use', '/api/us'],
+      ['/a/1', '/a/1', '/a/12', '/a/123', '/a/', '/a', '/a/1/', '/a/12/'],
+      ['/v1/orders/7', '/v1/orders/7', '/v1/orders/7?x=1', '/v1/orders/', '/v1/orders/77#f', '/v1/orders'],
+    ];
+    for (const routes of sequences) {
+      const fast = new FastExtractor(PATHS, 1 << 20, { ...opts, dimensionKeys: KEYS_OF(keys) });
+      const fr = new LabelResolver(DEFAULT_DIMENSIONS, limits(1000));
+      const rr = new LabelResolver(DEFAULT_DIMENSIONS, limits(1000));
+      const r = newLineResult(DEFAULT_DIMENSIONS.length);
+      for (const route of [...routes, ...routes]) {
+        const line = Buffer.from(JSON.stringify({ code: 200, path: route }));
+        fast.extract(line, 0, line.length, r);
+        expect(fastValues(fast, fr, line, r), route).toEqual(referenceValues(rr, line));
+      }
+    }
+  });
+
   it('gives the lines of a bulk scan (the read buffer) the reference values', () => {
     const buf = scanReadBuffer(1 << 20);
     fc.assert(
