@@ -1177,9 +1177,9 @@ let memoTag: u32 = 0;
 // zeroed: a 0 byte is never in a plain JSON string, so the zeros mark where `:id` stands, and
 // `/v1/orders/154593134?x=1` and `/v1/orders/867` have an entry each, both for `/v1/orders/:id`. The key is
 // held in four vectors (KEYBUF), zero past the path, and compared whole, so no branch depends on where the
-// path ends or where the identifier is. Routes with a scheme and host, more than one identifier, or a
-// segment that could be an identifier other than by its digits (hex of 8, 16 bytes or more: letters and
-// digits, a UUID) take the pieces' way. (Keyed by the path up to a last identifier segment and compared as
+// path ends or where the identifier is; the segments are judged by isIdentifier's rules a bit a segment,
+// side by side (a UUID's dashes only by isIdentifier itself, for a segment of 32 bytes or more). Routes with
+// a scheme and host or more than one identifier take the pieces' way. (Keyed by the path up to a last identifier segment and compared as
 // long as the path, the memo missed every route with an identifier further in, 12% of the gateway log's,
 // and each miss built the key's pieces and looked them up in the cache.) RROUTE_SETS sets of 2 entries of
 // 128 bytes: u32 tag (path length | kind << 16),
@@ -1214,7 +1214,7 @@ const KEYBUF: u32 = 63232; //    the current route's memo key, 64 bytes
 
 /**
  * The memo key of a route value [s, e) in KEYBUF and its tag in memoTag (see RROUTE_KEY); false when it has
- * none: 64 bytes or more, a scheme or host, or identifiers that the pieces' way has to judge.
+ * none: 64 bytes or more, a scheme or host, or two identifiers.
  */
 function routeKey(s: u32, e: u32, ids: bool): bool {
   const len = e - s;
@@ -1236,21 +1236,36 @@ function routeKey(s: u32, e: u32, ids: bool): bool {
     const c2 = byteClasses(v2);
     const c3 = byteClasses(v3);
     const digit = (c0 & 0xffff) | ((c1 & 0xffff) << 16) | ((c2 & 0xffff) << 32) | ((c3 & 0xffff) << 48);
-    const hexLetter = ((c0 >> 16) & 0xffff) | (((c1 >> 16) & 0xffff) << 16) | (((c2 >> 16) & 0xffff) << 32) | (((c3 >> 16) & 0xffff) << 48);
+    const hex = digit | ((c0 >> 16) & 0xffff) | (((c1 >> 16) & 0xffff) << 16) | (((c2 >> 16) & 0xffff) << 32) | (((c3 >> 16) & 0xffff) << 48);
+    const alnum = digit | (c0 >> 32) | ((c1 >> 32) << 16) | ((c2 >> 32) << 32) | ((c3 >> 32) << 48);
     // Segments are the runs of `inside`; each ends at a slash or at the path's end.
     const inside = path & ~slash;
     const ends = (slash | (one << (end as u64))) & (inside << 1);
-    const numeric = cleanEnds(inside, ends, ~digit);
-    const hexOnly = cleanEnds(inside, ends, ~(digit | hexLetter)) & ~numeric;
-    // Runs of 8 and of 16 bytes: a bit stays where one starts.
+    // Where runs of 8, 16 and 32 bytes start, and so the ends of segments at least that long.
     let run8 = inside & (inside >> 1);
     run8 &= run8 >> 2;
     run8 &= run8 >> 4;
     const run16 = run8 & (run8 >> 8);
-    // Hex of 8 or more, 16 bytes or more (letters and digits, a UUID), or two identifiers: the pieces' way.
-    if (((hexOnly >> 8) & run8) != 0 || run16 != 0 || (numeric & (numeric - 1)) != 0) return false;
+    const long8 = (run8 << 8) & ends;
+    const long16 = (run16 << 16) & ends;
+    const long32 = ((run16 & (run16 >> 16)) << 32) & ends;
+    // isIdentifier's rules, a bit a segment: all digits, hex of 8 or more, letters and digits of 16 or more
+    // with a digit among them; a segment of 32 bytes or more that is none of those may be a UUID.
+    let id = cleanEnds(inside, ends, ~digit) | (cleanEnds(inside, ends, ~hex) & long8);
+    id |= cleanEnds(inside, ends, ~alnum) & long16 & ~cleanEnds(inside, ends, digit);
+    const uuid = long32 & ~id;
+    // Two identifiers, or two segments to judge: the pieces' way.
+    if ((id & (id - 1)) != 0 || (uuid & (uuid - 1)) != 0) return false;
+    if (uuid != 0) {
+      const q = 63 - (clz(uuid) as u32);
+      const p = 64 - (clz((slash & ((one << (q as u64)) - 1)) | one) as u32);
+      if (isIdentifier(s + p, s + q)) {
+        if (id != 0) return false;
+        id = uuid;
+      }
+    }
     // The identifier, if there is one: from after the slash before its end, up to its end.
-    const q = 63 - (clz(numeric | one) as u32);
+    const q = 63 - (clz(id | one) as u32);
     a = 64 - (clz((slash & ((one << (q as u64)) - 1)) | one) as u32);
     b = q;
   }
