@@ -296,6 +296,10 @@ describe.each([
       ['/api/users', '/api/users', '/api/use', '/api/use', '/api/us'],
       ['/a/1', '/a/1', '/a/12', '/a/123', '/a/', '/a', '/a/1/', '/a/12/'],
       ['/v1/orders/7', '/v1/orders/7', '/v1/orders/7?x=1', '/v1/orders/', '/v1/orders/77#f', '/v1/orders'],
+      // Identifiers by each rule, beside near misses of the same length.
+      ['/r/deadbeef', '/r/deadbeef', '/r/deadbeeg', '/r/deadbee', '/r/DEADBEEF/x', '/r/deadbeef/1'],
+      ['/r/abcdefgh12345678', '/r/abcdefgh12345678', '/r/abcdefghijklmnop', '/r/abcdefgh1234567', '/r/abcdefgh-2345678'],
+      ['/r/550e8400-e29b-41d4-a716-446655440000', '/r/550e8400-e29b-41d4-a716-446655440000/x', '/r/550e8400-e29b-41d4-a716-44665544000Z', '/r/550e8400-e29b-41d4-a716-4466554400-0', '/r/550e8400xe29bx41d4xa716x446655440000'],
     ];
     for (const routes of sequences) {
       const fast = new FastExtractor(PATHS, 1 << 20, { ...opts, dimensionKeys: KEYS_OF(keys) });
