@@ -388,7 +388,7 @@ export class FastExtractor {
    * once the JS side has resolved it, and it looks up the values of a whole call's lines before the JS side
    * sees the first: with W_REC_MAX records from the start, every route and app of the first 1024 lines of a
    * gateway log was resolved here (2,800 values in the first 10,000 lines, 1,250 now), most of them after the
-   * module could have known them, and while this side's code is still cold.
+   * module could have known them.
    */
   private batch = FIRST_BATCH;
   /** Per slot, the kind and byte range of the value found: views of the module's output when it is used. */

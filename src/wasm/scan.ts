@@ -1179,11 +1179,11 @@ let memoTag: u32 = 0;
 // held in four vectors (KEYBUF), zero past the path, and compared whole, so no branch depends on where the
 // path ends or where the identifier is; the segments are judged by isIdentifier's rules a bit a segment,
 // side by side (a UUID's dashes only by isIdentifier itself, for a segment of 32 bytes or more). Routes with
-// a scheme and host or more than one identifier take the pieces' way. (Keyed by the path up to a last identifier segment and compared as
-// long as the path, the memo missed every route with an identifier further in, 12% of the gateway log's,
-// and each miss built the key's pieces and looked them up in the cache.) RROUTE_SETS sets of 2 entries of
-// 128 bytes: u32 tag (path length | kind << 16),
-// i32 label, u32 the entry to replace next (in the set's first), pad, the key's 64 bytes.
+// a scheme and host or more than one identifier take the pieces' way. (Keyed by the path up to a last
+// identifier segment and compared as long as the path, the memo missed every route with an identifier
+// further in, 12% of the gateway log's, and each miss built the key's pieces and looked them up in the
+// cache.) RROUTE_SETS sets of 2 entries of 128 bytes: u32 tag (path length | kind << 16), i32 label, u32 the
+// entry to replace next (in the set's first), pad, the key's 64 bytes.
 const RROUTE_KEY: u32 = 64;
 const RROUTE_SETS: u32 = 256;
 const KEYBUF: u32 = 63232; //    the current route's memo key, 64 bytes
@@ -1210,6 +1210,11 @@ const KEYBUF: u32 = 63232; //    the current route's memo key, 64 bytes
 @inline function cleanEnds(inside: u64, ends: u64, bad: u64): u64 {
   // A bad byte's carry runs up its segment's bytes to the bit that ends it.
   return ends & ~(inside + (inside & bad));
+}
+
+/** Where the segment that ends at bit q starts: after the last slash before it (the path starts with one). */
+@inline function segmentStart(slash: u64, q: u32): u32 {
+  return 64 - (clz((slash & (((1 as u64) << (q as u64)) - 1)) | 1) as u32);
 }
 
 /**
@@ -1257,17 +1262,15 @@ function routeKey(s: u32, e: u32, ids: bool): bool {
     // Two identifiers, or two segments to judge: the pieces' way.
     if ((id & (id - 1)) != 0 || (uuid & (uuid - 1)) != 0) return false;
     if (uuid != 0) {
-      const q = 63 - (clz(uuid) as u32);
-      const p = 64 - (clz((slash & ((one << (q as u64)) - 1)) | one) as u32);
-      if (isIdentifier(s + p, s + q)) {
+      const to = 63 - (clz(uuid) as u32);
+      if (isIdentifier(s + segmentStart(slash, to), s + to)) {
         if (id != 0) return false;
         id = uuid;
       }
     }
-    // The identifier, if there is one: from after the slash before its end, up to its end.
-    const q = 63 - (clz(id | one) as u32);
-    a = 64 - (clz((slash & ((one << (q as u64)) - 1)) | one) as u32);
-    b = q;
+    // The identifier, if there is one, up to its end (with none, b is 0 and [a, b) is empty).
+    b = 63 - (clz(id | one) as u32);
+    a = segmentStart(slash, b);
   }
   v128.store(KEYBUF, v128.and(v0, keptBytes(0, end, a, b)));
   v128.store(KEYBUF + 16, v128.and(v1, keptBytes(16, end, a, b)));
