@@ -1,138 +1,51 @@
-// The command line: flags -> Config -> run. User mistakes print one line and exit 2; nothing else here
-// decides anything.
+// The command line with yargs: --help, --version, the `codes` command and every usage error, and a run when
+// args.ts's quick way declines it. User mistakes print one line and exit 2; nothing else here decides anything.
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { fail, joinDashValues, OPTIONS, PARSER_CONFIGURATION, usageExit } from './args.js';
 import { CODE_FORMATS, formatCodes, type CodeFormat } from './codes/format.js';
 import { loadTable } from './codes/sources.js';
 import { buildConfig, type Flags } from './config.js';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-function usageExit(message: string): never {
-  process.stderr.write(`errcode-stream: ${message.split('\n')[0]}\n`);
-  process.exit(2);
+/** Parses `args` (without node and the script) and runs what they ask; a run's flags go to `start`. */
+export async function command(args: readonly string[], start: (flags: Flags) => Promise<void>): Promise<void> {
+  await yargs(joinDashValues(args))
+    .scriptName('errcode-stream')
+    .version(version)
+    // Not strict(): yargs drops a lone '-' from positional lists, so files are read from argv._ instead.
+    .strictOptions()
+    .usage('$0 [files..] [options]\n\nClassify the business codes of an NDJSON API log, serve Prometheus metrics, alert on error spikes.\nFiles may be .gz; - or no file reads standard input.')
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .parserConfiguration(PARSER_CONFIGURATION)
+    .options(OPTIONS)
+    .command('$0', false, () => {}, (argv) => start({ ...argv, files: argv._.map(String) }))
+    .command(
+      'codes',
+      'Print the effective code table (built-in plus --codes and --codes-url).',
+      (y) => y.option('format', { type: 'string', default: 'table', describe: `output format: ${CODE_FORMATS.join(', ')}` }),
+      async (argv) => {
+        try {
+          const format = argv['format'] as CodeFormat;
+          if (!CODE_FORMATS.includes(format)) usageExit(`--format ${JSON.stringify(format)}: expected one of ${CODE_FORMATS.join(', ')}`);
+          const table = await loadTable(buildConfig({ ...argv, files: [], listen: 'none' } as Flags, false), (line) => process.stderr.write(`errcode-stream: ${line}\n`));
+          process.stdout.write(formatCodes(table, format));
+        } catch (err) {
+          fail(err);
+        }
+      },
+    )
+    .example('tail -F /var/log/gateway/api.log | $0', 'live, on the gateway host')
+    .example('$0 --follow /var/log/gateway/api.log', 'same, rotation-aware, no tail needed')
+    .example('$0 yesterday.ndjson.gz', 'replay an archive, summary at the end')
+    .example('$0 api.log --output none --listen :9477', 'metrics only')
+    .example('$0 codes --format markdown', 'print the effective code table')
+    .fail((msg, err) => {
+      if (err) fail(err);
+      usageExit(`${msg}; see errcode-stream --help`);
+    })
+    .help()
+    .alias('help', 'h')
+    .parseAsync();
 }
-
-/** Errors that are the user's to fix: flags, files, tables, web config, a listen address in use. */
-const USAGE_ERRORS = new Set(['UsageError', 'CodeTableError', 'WebConfigError', 'MetricsServerError', 'AlertmanagerUrlError']);
-
-function fail(err: unknown): never {
-  if (err instanceof Error && USAGE_ERRORS.has(err.name)) usageExit(err.message);
-  process.stderr.write(`errcode-stream: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-}
-
-const str = (describe: string) => ({ type: 'string' as const, describe });
-
-const OPTIONS = {
-    follow: { alias: 'F', type: 'boolean', describe: 'keep reading the files as they grow, across rotation (like tail -F)' },
-    'from-start': { type: 'boolean', describe: 'with --follow: read existing files from the beginning' },
-    'state-file': str('with --follow: remember file offsets here and resume from them'),
-    engine: str('fast (byte scanner, default) or reference (split2 + JSON.parse)'),
-    'max-line-bytes': str('skip longer lines as oversized, without buffering them (default 1MiB)'),
-    'code-field': str('dotted path of the business code (default: code, then response.code, then body.code)'),
-    'status-field': str('dotted path of the HTTP status (default: status, statusCode, http_status, httpStatus)'),
-    'time-field': str('dotted path of the event time (default: ts, time, timestamp, @timestamp)'),
-    codes: { type: 'string', array: true, describe: 'code table file (JSON array, JSON object or Markdown); repeatable' },
-    'codes-url': str("fetch a newer code table from this URL (the platform's API envelope, JSON or Markdown)"),
-    'codes-url-header': { type: 'string', array: true, describe: "send 'Name: value' to --codes-url; ${ENV_NAME} in the value is read from the environment; repeatable" },
-    'codes-cache': str('keep the last table from --codes-url in this file; used at start-up when the API is unreachable'),
-    'codes-timeout': str('time allowed for a whole --codes-url answer (default 10s)'),
-    'codes-refresh': str('how often to re-fetch --codes-url (default 1h)'),
-    listen: str('metrics endpoint [HOST]:PORT, or none (default :9477 when the input can grow)'),
-    'metrics-prefix': str('prefix of the metric names (default errcode_)'),
-    'max-unlisted-codes': str('distinct codes outside the table that get their own series (default 100)'),
-    'web-config': str('exporter-toolkit web config file: TLS and basic auth for the endpoint'),
-    'keep-serving': { type: 'boolean', describe: 'keep the metrics endpoint up after the input ends, until a signal' },
-    'alert-window': str('spike window (default 60s)'),
-    'alert-min-count': str('errors a window needs before it can fire (default 20)'),
-    'alert-ratio': str("family's share of responses that fires (default 0.05)"),
-    'alert-factor': str('how many times its baseline share the family must reach (default 3)'),
-    alerts: str('write alert events (NDJSON) to this file, - for stdout (default stderr)'),
-    'alertmanager-url': { type: 'string', array: true, describe: 'post alerts to this Alertmanager; repeatable' },
-    'alertmanager-resend': str('re-send firing alerts this often (default 60s)'),
-    'alertmanager-queue': str('alerts kept while Alertmanager is unreachable (default 10000)'),
-    output: str('enriched (default when stdout is not a terminal), none, or live (default on a terminal)'),
-    lang: str('description language of the live view and summary: zh (default) or en'),
-    'dead-letter': str('append every line that could not be counted as ok to this file'),
-    'summary-json': str('write the end-of-run summary as JSON to this file'),
-    label: { type: 'string', array: true, describe: 'count by a dimension NAME read at PATH (NAME=PATH); repeatable; replaces the defaults route, app, method' },
-    labels: { type: 'boolean', describe: 'count by the dimensions (default); --no-labels turns them off' },
-    'route-pattern': { type: 'string', array: true, describe: 'a route template matched first, e.g. /openapi/v1/orders/:id (* for the rest); repeatable' },
-    'max-label-values': str('values of a dimension with their own series (default 100); the rest count as other'),
-    'max-label-series': str('series of a dimension (default 2000); past it new pairs count under code="other"'),
-    // The HTML report (src/web/).
-    report: str('write a self-contained HTML report of the run (charts, incidents, top codes) to this file at its end'),
-    'remote-write': { type: 'string', array: true, describe: 'push every errcode_* series to this Prometheus remote-write URL; repeatable' },
-    'remote-write-interval': str("how often to push, and the step of a replay's history (default 15s)"),
-    'remote-write-label': { type: 'string', array: true, describe: 'NAME=VALUE on every pushed series (default job=errcode-stream, instance=<host name>); repeatable' },
-    'remote-write-header': { type: 'string', array: true, describe: "'Name: value' on every push (X-Scope-OrgID, Authorization); ${ENV} from the environment; repeatable" },
-    'remote-write-queue': str('samples kept per receiver while it is unreachable (default 100000)'),
-    openmetrics: str("write a replay's history to this file as OpenMetrics text, for promtool tsdb create-blocks-from openmetrics"),
-} as const;
-
-/** yargs takes the `-` of `--alerts -` for a positional; `--alerts=-` keeps it the option's value. */
-function joinDashValues(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i]!.replace(/^--/, '');
-    if (args[i]!.startsWith('--') && args[i + 1] === '-' && OPTIONS[name as keyof typeof OPTIONS]?.type === 'string') {
-      out.push(`${args[i]}=-`);
-      i++;
-    } else out.push(args[i]!);
-  }
-  return out;
-}
-
-await yargs(joinDashValues(hideBin(process.argv)))
-  .scriptName('errcode-stream')
-  .version(version)
-  // Not strict(): yargs drops a lone '-' from positional lists, so files are read from argv._ instead.
-  .strictOptions()
-  .usage('$0 [files..] [options]\n\nClassify the business codes of an NDJSON API log, serve Prometheus metrics, alert on error spikes.\nFiles may be .gz; - or no file reads standard input.')
-  .wrap(Math.min(110, process.stdout.columns || 110))
-  .parserConfiguration({ 'camel-case-expansion': false })
-  .options(OPTIONS)
-  .command(
-    '$0',
-    false,
-    () => {},
-    async (argv) => {
-      try {
-        const config = buildConfig({ ...argv, files: argv._.map(String) } as Flags, Boolean(process.stdout.isTTY));
-        // Loaded here so that --help, --version and `codes` start without prom-client and the engine.
-        const { run } = await import('./run.js');
-        await run(config);
-      } catch (err) {
-        fail(err);
-      }
-    },
-  )
-  .command(
-    'codes',
-    'Print the effective code table (built-in plus --codes and --codes-url).',
-    (y) => y.option('format', { type: 'string', default: 'table', describe: `output format: ${CODE_FORMATS.join(', ')}` }),
-    async (argv) => {
-      try {
-        const format = argv['format'] as CodeFormat;
-        if (!CODE_FORMATS.includes(format)) usageExit(`--format ${JSON.stringify(format)}: expected one of ${CODE_FORMATS.join(', ')}`);
-        const table = await loadTable(buildConfig({ ...argv, files: [], listen: 'none' } as Flags, false), (line) => process.stderr.write(`errcode-stream: ${line}\n`));
-        process.stdout.write(formatCodes(table, format));
-      } catch (err) {
-        fail(err);
-      }
-    },
-  )
-  .example('tail -F /var/log/gateway/api.log | $0', 'live, on the gateway host')
-  .example('$0 --follow /var/log/gateway/api.log', 'same, rotation-aware, no tail needed')
-  .example('$0 yesterday.ndjson.gz', 'replay an archive, summary at the end')
-  .example('$0 api.log --output none --listen :9477', 'metrics only')
-  .example('$0 codes --format markdown', 'print the effective code table')
-  .fail((msg, err) => {
-    if (err) fail(err);
-    usageExit(`${msg}; see errcode-stream --help`);
-  })
-  .help()
-  .alias('help', 'h')
-  .parseAsync();

@@ -325,7 +325,7 @@ function historyConfig(flags: Flags, live: boolean): HistoryConfig {
   };
 }
 
-/** The flags as yargs parsed them (kebab-case keys). */
+/** The flags as yargs-parser parsed them (kebab-case keys), by args.ts's way or yargs'. */
 export type Flags = Record<string, unknown>;
 
 export function buildConfig(flags: Flags, stdoutIsTty: boolean, env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,6 +1,6 @@
 // Starting the reader thread costs about 0.1 s of Node's worker start-up, so the entry point starts it
-// before it loads anything else, and the thread boots on the other core while this one loads yargs, the
-// code table and the metrics server. It gets its configuration later, in a message (see Engine).
+// before it loads anything else, and the thread boots on the other core while this one parses the flags and
+// loads the code table and the metrics server. It gets its configuration later, in a message (see Engine).
 import { Worker } from 'node:worker_threads';
 
 export interface ReaderThread {

@@ -230,6 +230,17 @@ describe('life cycle', () => {
     expect(res.stderr).not.toContain('lines, ');
   });
 
+  it('reads files named like numbers by their names', async () => {
+    // yargs' own positional numbers would make `2024.10` the number 2024.1 (leading zeros it leaves alone).
+    writeFileSync(join(dir, '007'), '{"code":200}\n{"code":200}\n');
+    writeFileSync(join(dir, '2024.10'), '{"code":5001}\n');
+    const summary = join(dir, 'numbers.json');
+    const res = await runCli(['007', '2024.10', '--summary-json', summary, '--listen', 'none', '--output', 'none'], { cwd: dir });
+    expect(res.stderr).not.toContain('no such file');
+    expect(res.code).toBe(0);
+    expect(codeCounts(JSON.parse(readFileSync(summary, 'utf8')) as SummaryJson)).toEqual({ '200': 2, '5001': 1 });
+  });
+
   it('skips oversized lines without losing the next ones, and dead-letters what it could not count', async () => {
     const dead = join(dir, 'dead.ndjson');
     const summary = join(dir, 'oversized.json');

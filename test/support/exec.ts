@@ -18,6 +18,8 @@ export interface CliOptions {
   stdin?: string | Buffer;
   stdinFile?: string;
   env?: NodeJS.ProcessEnv;
+  /** The working directory (default: the repository). */
+  cwd?: string;
   timeoutMs?: number;
   /** Called once the child is running (to send signals, scrape it, ...). */
   onSpawn?: (child: ChildProcess) => void;
@@ -26,7 +28,7 @@ export interface CliOptions {
 export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
+      cwd: opts.cwd ?? ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
