@@ -1,9 +1,9 @@
 // The command line's options, and the quick way through them for a run. yargs (command.ts) answers --help,
-// --version, the `codes` command and every usage error, but loading it takes 70-90 ms of ES modules and
+// --version, the `codes` command and unknown options, but loading it takes 70-90 ms of ES modules and
 // string-width's Intl.Segmenter, on the main thread, before the reader thread gets its configuration. A run
 // with known options is parsed here by yargs-parser, the parser yargs itself calls, with the same options
 // and configuration, so it gets the same flags (a property test holds the two ways to it); anything else
-// goes to yargs.
+// goes to yargs. Wrong values are found by buildConfig either way, and end the same way (fail()).
 import parser from 'yargs-parser';
 import { buildConfig, type Flags } from './config.js';
 
@@ -82,7 +82,7 @@ const QUICK_OPTIONS: parser.Options = {
   alias: Object.fromEntries(entries.filter(([, o]) => o.alias).map(([name, o]) => [name, [o.alias!]])),
   configuration: { ...PARSER_CONFIGURATION, 'populate--': true },
 };
-const KNOWN = new Set([...entries.flatMap(([name, o]) => (o.alias ? [name, o.alias] : [name]))]);
+const KNOWN = new Set(entries.flatMap(([name, o]) => (o.alias ? [name, o.alias] : [name])));
 
 /**
  * A run's flags, as yargs would hand them to the run, or undefined when yargs has to answer: an unknown

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The entry point. A run's reader thread starts before anything else is loaded (see engine/spawn.ts), and
-// a run's flags are parsed without yargs (see args.ts); --help, --version, the `codes` command and usage
-// errors load yargs, and do without a reader thread.
+// a run's flags are parsed without yargs (see args.ts). --help, --version and the `codes` command do without
+// a reader thread; they, and unknown options, load yargs.
 import { spawnReaderEarly } from './engine/spawn.js';
 
 const args = process.argv.slice(2);

@@ -1,4 +1,4 @@
-// The command line with yargs: --help, --version, the `codes` command and every usage error, and a run when
+// The command line with yargs: --help, --version, the `codes` command and unknown options, and a run when
 // args.ts's quick way declines it. User mistakes print one line and exit 2; nothing else here decides anything.
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
