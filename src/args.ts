@@ -1,5 +1,5 @@
 // The command line's options, and the quick way through them for a run. yargs (command.ts) answers --help,
-// --version, the `codes` command and unknown options, but loading it takes 70-90 ms of ES modules and
+// --version, the `codes` command and unknown options, but loading it takes 70-95 ms of ES modules and
 // string-width's Intl.Segmenter, on the main thread, before the reader thread gets its configuration. A run
 // with known options is parsed here by yargs-parser, the parser yargs itself calls, with the same options
 // and configuration, so it gets the same flags (a property test holds the two ways to it); anything else

@@ -8,6 +8,6 @@ const args = process.argv.slice(2);
 const isRun = args[0] !== 'codes' && !args.some((a) => a === '--help' || a === '-h' || a === '--version');
 if (isRun) spawnReaderEarly();
 const { parseRun, startRun } = await import('./args.js');
-const flags = isRun ? parseRun(args) : undefined;
+const flags = parseRun(args);
 if (flags) await startRun(flags);
 else await (await import('./command.js')).command(args, startRun);
